@@ -1,0 +1,56 @@
+//===- Requantize.cpp - Integer requantization (tosa.rescale) -------------===//
+
+#include "quant-eval/Numerics/Requantize.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace quant_eval::numerics {
+
+std::optional<RescaleMultiplier> computeRescaleMultiplier(double scale,
+                                                          unsigned width) {
+  if (!(std::isfinite(scale) && scale > 0) || (width != 16 && width != 32))
+    return std::nullopt;
+  int exponent = 0;
+  double mantissa = std::frexp(scale, &exponent); // in [0.5, 1)
+  const int64_t one = int64_t(1) << (width - 1);
+  auto multiplier = static_cast<int64_t>(
+      std::round(mantissa * static_cast<double>(one)));
+  if (multiplier == one) {
+    // The mantissa rounded up to 1.0: renormalize.
+    multiplier /= 2;
+    ++exponent;
+  }
+  int64_t shift = static_cast<int64_t>(width) - 1 - exponent;
+  if (shift < 2 || shift > 62)
+    return std::nullopt;
+  return RescaleMultiplier{static_cast<int32_t>(multiplier),
+                           static_cast<int32_t>(shift)};
+}
+
+namespace {
+// Arithmetic right shift, spelled so it is floor division for negative values
+// regardless of how the compiler shifts signed integers.
+int64_t floorShiftRight(int64_t v, int32_t shift) {
+  return v >= 0 ? (v >> shift) : ~((~v) >> shift);
+}
+} // namespace
+
+int64_t applyScale(int64_t value, int32_t multiplier, int32_t shift,
+                   bool doubleRound) {
+  int64_t round = int64_t(1) << (shift - 1);
+  if (doubleRound && shift > 31)
+    round += value >= 0 ? (int64_t(1) << 30) : -(int64_t(1) << 30);
+  return floorShiftRight(value * multiplier + round, shift);
+}
+
+int64_t rescale(int64_t value, RescaleMultiplier m, int64_t inputZeroPoint,
+                int64_t outputZeroPoint, QuantRange outputRange,
+                bool doubleRound) {
+  int64_t r = applyScale(value - inputZeroPoint, m.multiplier, m.shift,
+                         doubleRound) +
+              outputZeroPoint;
+  return std::clamp(r, outputRange.qmin, outputRange.qmax);
+}
+
+} // namespace quant_eval::numerics
