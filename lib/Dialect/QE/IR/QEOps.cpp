@@ -15,8 +15,12 @@
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/TypeUtilities.h"
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/bit.h"
+#include "llvm/Support/Format.h"
 
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 
 using namespace mlir;
 using namespace mlir::qe;
@@ -145,6 +149,64 @@ std::string describeRange(unsigned bits, bool isSigned, bool narrow) {
       .str();
 }
 } // namespace
+
+//===----------------------------------------------------------------------===//
+// Custom assembly: exact float lists
+//===----------------------------------------------------------------------===//
+
+// Scales must survive a print/parse round trip bit for bit, or a quantized
+// model changes when it is written to a file. The default custom-format
+// printer of dense f64 arrays rounds to 7 significant digits (1e-50 prints as
+// 0), so scales are printed with the shortest decimal that parses back to the
+// same double, and non-finite values as their bit pattern.
+
+static void printExactF64(raw_ostream &os, double value) {
+  if (!std::isfinite(value)) {
+    os << llvm::format_hex(llvm::bit_cast<uint64_t>(value), 18,
+                           /*Upper=*/true);
+    return;
+  }
+  char buffer[32];
+  for (int precision = 1; precision <= 17; ++precision) {
+    std::snprintf(buffer, sizeof(buffer), "%.*g", precision, value);
+    if (std::strtod(buffer, nullptr) == value)
+      break;
+  }
+  // MLIR float literals need a dot: "2" and "1e-50" would not parse.
+  StringRef text(buffer);
+  if (text.contains('.')) {
+    os << text;
+    return;
+  }
+  auto [mantissa, exponent] = text.split('e');
+  os << mantissa << ".0";
+  if (!exponent.empty())
+    os << 'e' << exponent;
+}
+
+static ParseResult parseExactF64List(OpAsmParser &parser,
+                                     DenseF64ArrayAttr &attr) {
+  SmallVector<double> values;
+  if (parser.parseCommaSeparatedList(
+          OpAsmParser::Delimiter::Square, [&]() -> ParseResult {
+            double v;
+            if (parser.parseFloat(v))
+              return failure();
+            values.push_back(v);
+            return success();
+          }))
+    return failure();
+  attr = parser.getBuilder().getDenseF64ArrayAttr(values);
+  return success();
+}
+
+static void printExactF64List(OpAsmPrinter &printer, Operation *,
+                              DenseF64ArrayAttr attr) {
+  printer << '[';
+  llvm::interleaveComma(attr.asArrayRef(), printer.getStream(),
+                        [&](double v) { printExactF64(printer.getStream(), v); });
+  printer << ']';
+}
 
 //===----------------------------------------------------------------------===//
 // FakeQuantOp

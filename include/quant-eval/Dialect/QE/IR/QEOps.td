@@ -81,7 +81,7 @@ def QE_FakeQuantOp : QE_Op<"fake_quant",
   let assemblyFormat = [{
     $input (`unsigned` $is_unsigned^)? `bits` `(` $bits `)`
     (`narrow_range` $narrow_range^)? (`axis` `(` $axis^ `)`)?
-    `scales` `(` $scales `)` `zero_points` `(` $zero_points `)`
+    `scales` `(` custom<ExactF64List>($scales) `)` `zero_points` `(` $zero_points `)`
     `rounding` `(` $rounding `)` attr-dict `:` type($input)
   }];
 
