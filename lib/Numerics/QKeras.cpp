@@ -65,8 +65,8 @@ int64_t quantizeAuto(double x, double scale, int64_t qmax) {
 }
 
 double po2RoundLog(double v) {
-  return std::ldexp(1.0, static_cast<int>(roundWith(std::log2(v),
-                                                    Rounding::HalfToEven)));
+  return std::ldexp(
+      1.0, static_cast<int>(roundWith(std::log2(v), Rounding::HalfToEven)));
 }
 
 enum class AutoScale { MaxAbs, PowerOfTwo };

@@ -14,8 +14,8 @@ std::optional<RescaleMultiplier> computeRescaleMultiplier(double scale,
   int exponent = 0;
   double mantissa = std::frexp(scale, &exponent); // in [0.5, 1)
   const int64_t one = int64_t(1) << (width - 1);
-  auto multiplier = static_cast<int64_t>(
-      std::round(mantissa * static_cast<double>(one)));
+  auto multiplier =
+      static_cast<int64_t>(std::round(mantissa * static_cast<double>(one)));
   if (multiplier == one) {
     // The mantissa rounded up to 1.0: renormalize.
     multiplier /= 2;
@@ -47,9 +47,9 @@ int64_t applyScale(int64_t value, int32_t multiplier, int32_t shift,
 int64_t rescale(int64_t value, RescaleMultiplier m, int64_t inputZeroPoint,
                 int64_t outputZeroPoint, QuantRange outputRange,
                 bool doubleRound) {
-  int64_t r = applyScale(value - inputZeroPoint, m.multiplier, m.shift,
-                         doubleRound) +
-              outputZeroPoint;
+  int64_t r =
+      applyScale(value - inputZeroPoint, m.multiplier, m.shift, doubleRound) +
+      outputZeroPoint;
   return std::clamp(r, outputRange.qmin, outputRange.qmax);
 }
 

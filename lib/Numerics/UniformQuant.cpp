@@ -71,8 +71,8 @@ float fakeQuantize(float x, float scale, int64_t zeroPoint, QuantRange range,
                    Rounding mode) {
   return fakeQuantizeImpl(x, scale, zeroPoint, range, mode);
 }
-double fakeQuantize(double x, double scale, int64_t zeroPoint,
-                    QuantRange range, Rounding mode) {
+double fakeQuantize(double x, double scale, int64_t zeroPoint, QuantRange range,
+                    Rounding mode) {
   return fakeQuantizeImpl(x, scale, zeroPoint, range, mode);
 }
 

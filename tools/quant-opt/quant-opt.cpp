@@ -22,6 +22,6 @@ int main(int argc, char **argv) {
   mlir::registerAllExtensions(registry);
   mlir::qe::registerQEDialect(registry);
 
-  return mlir::asMainReturnCode(mlir::MlirOptMain(
-      argc, argv, "quant-eval optimizer driver\n", registry));
+  return mlir::asMainReturnCode(
+      mlir::MlirOptMain(argc, argv, "quant-eval optimizer driver\n", registry));
 }

@@ -54,8 +54,8 @@ double dequantize(int64_t q, double scale, int64_t zeroPoint);
 /// and infinities saturate to the range ends.
 float fakeQuantize(float x, float scale, int64_t zeroPoint, QuantRange range,
                    Rounding mode);
-double fakeQuantize(double x, double scale, int64_t zeroPoint,
-                    QuantRange range, Rounding mode);
+double fakeQuantize(double x, double scale, int64_t zeroPoint, QuantRange range,
+                    Rounding mode);
 
 /// Scale and zero point of one quantization grid.
 struct AffineParams {

@@ -27,12 +27,12 @@ double bits(double x, unsigned b, unsigned integer = 0, bool symmetric = false,
 
 TEST(QuantizedBits, FourBitsSignedGrid) {
   // u = 3, m = 8: values k/8 with k in [-8, 7], RNE.
-  EXPECT_EQ(bits(0.3, 4), 0.25);     // 2.4 -> 2
-  EXPECT_EQ(bits(0.3125, 4), 0.25);  // 2.5 -> 2 (tie to even)
-  EXPECT_EQ(bits(0.4375, 4), 0.5);   // 3.5 -> 4 (tie to even)
+  EXPECT_EQ(bits(0.3, 4), 0.25);    // 2.4 -> 2
+  EXPECT_EQ(bits(0.3125, 4), 0.25); // 2.5 -> 2 (tie to even)
+  EXPECT_EQ(bits(0.4375, 4), 0.5);  // 3.5 -> 4 (tie to even)
   EXPECT_EQ(bits(0.0, 4), 0.0);
-  EXPECT_EQ(bits(1.0, 4), 0.875);    // 8 clips to 7
-  EXPECT_EQ(bits(-1.5, 4), -1.0);    // -12 clips to -8
+  EXPECT_EQ(bits(1.0, 4), 0.875); // 8 clips to 7
+  EXPECT_EQ(bits(-1.5, 4), -1.0); // -12 clips to -8
   EXPECT_EQ(bits(-1.5, 4, 0, /*symmetric=*/true), -0.875);
 }
 
@@ -146,11 +146,11 @@ TEST(QuantizedPo2, ExponentRange) {
 TEST(QuantizedPo2, RoundsInTheLogDomainAndClips) {
   Po2ExponentRange r{-4, 3};
   EXPECT_EQ(quantizedPo2(1.0, r, std::nullopt), 1.0);
-  EXPECT_EQ(quantizedPo2(0.3, r, std::nullopt), 0.25);       // log2 = -1.74
+  EXPECT_EQ(quantizedPo2(0.3, r, std::nullopt), 0.25); // log2 = -1.74
   EXPECT_EQ(quantizedPo2(-0.3, r, std::nullopt), -0.25);
-  EXPECT_EQ(quantizedPo2(100.0, r, std::nullopt), 8.0);      // 6.64 -> 3
-  EXPECT_EQ(quantizedPo2(-0.01, r, std::nullopt), -0.0625);  // -6.64 -> -4
-  EXPECT_EQ(quantizedPo2(0.75, r, std::nullopt), 1.0);       // -0.415 -> 0
+  EXPECT_EQ(quantizedPo2(100.0, r, std::nullopt), 8.0);     // 6.64 -> 3
+  EXPECT_EQ(quantizedPo2(-0.01, r, std::nullopt), -0.0625); // -6.64 -> -4
+  EXPECT_EQ(quantizedPo2(0.75, r, std::nullopt), 1.0);      // -0.415 -> 0
 }
 
 TEST(QuantizedPo2, ZeroIsNotRepresentable) {

@@ -70,8 +70,8 @@ TEST(RescaleMultiplier, AgreesWithUpstreamMLIR) {
     auto ours = computeRescaleMultiplier(scale);
     ASSERT_TRUE(ours.has_value()) << scale;
     int32_t multiplier = 0, shift = 0;
-    ASSERT_TRUE(mlir::tosa::computeMultiplierAndShift(scale, multiplier,
-                                                      shift, 32));
+    ASSERT_TRUE(
+        mlir::tosa::computeMultiplierAndShift(scale, multiplier, shift, 32));
     EXPECT_EQ(ours->multiplier, multiplier) << scale;
     EXPECT_EQ(ours->shift, shift) << scale;
     // And the representation is within half a unit of the mantissa.
@@ -83,8 +83,8 @@ TEST(RescaleMultiplier, AgreesWithUpstreamMLIR) {
 TEST(ApplyScale, RoundsHalfUp) {
   const int32_t half = 1 << 30; // with shift 31: times 0.5
   EXPECT_EQ(applyScale(100, half, 31, false), 50);
-  EXPECT_EQ(applyScale(101, half, 31, false), 51);  // 50.5 -> 51
-  EXPECT_EQ(applyScale(-101, half, 31, false), -50); // -50.5 -> -50
+  EXPECT_EQ(applyScale(101, half, 31, false), 51);      // 50.5 -> 51
+  EXPECT_EQ(applyScale(-101, half, 31, false), -50);    // -50.5 -> -50
   EXPECT_EQ(applyScale(-3, 1610612736, 31, false), -2); // -2.25
   EXPECT_EQ(applyScale(0, 1610612736, 31, false), 0);
 }

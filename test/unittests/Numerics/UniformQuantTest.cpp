@@ -109,9 +109,9 @@ TEST(FakeQuantize, RoundTripsOnTheGrid) {
 TEST(FakeQuantize, NaNStaysNaNAndInfinitySaturates) {
   QuantRange r = range(8, false, false);
   EXPECT_TRUE(std::isnan(fakeQuantize(std::nanf(""), 0.1f, 0, r, RNE)));
-  EXPECT_EQ(fakeQuantize(std::numeric_limits<double>::infinity(), 0.5, 0, r,
-                         RNE),
-            127.5);
+  EXPECT_EQ(
+      fakeQuantize(std::numeric_limits<double>::infinity(), 0.5, 0, r, RNE),
+      127.5);
 }
 
 TEST(FakeQuantize, DividesInTheElementPrecision) {
@@ -215,7 +215,8 @@ TEST(AsymmetricParams, DegenerateAndInvalidRanges) {
                        empty->scale, empty->zeroPoint),
             0.0);
   EXPECT_FALSE(computeAsymmetricParams(1.0, -1.0, range(8, true, false)));
-  EXPECT_FALSE(computeAsymmetricParams(std::nan(""), 1.0, range(8, true, false)));
+  EXPECT_FALSE(
+      computeAsymmetricParams(std::nan(""), 1.0, range(8, true, false)));
   EXPECT_FALSE(computeAsymmetricParams(0.0, INFINITY, range(8, true, false)));
 }
 } // namespace

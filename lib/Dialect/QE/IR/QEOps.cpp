@@ -47,8 +47,7 @@ num::Rounding mlir::qe::toNumerics(RoundingMode mode) {
 namespace {
 /// Reads a constant float tensor (dense elements or a dense resource blob)
 /// into `T` values. Returns false if `attr` is not such a constant.
-template <typename T>
-bool readFloats(Attribute attr, SmallVectorImpl<T> &out) {
+template <typename T> bool readFloats(Attribute attr, SmallVectorImpl<T> &out) {
   if (auto dense = dyn_cast_if_present<DenseFPElementsAttr>(attr)) {
     out.reserve(dense.getNumElements());
     Type elemType = dense.getElementType();
@@ -144,8 +143,8 @@ Type getComputeType(Type elemType) {
 }
 
 std::string describeRange(unsigned bits, bool isSigned, bool narrow) {
-  return (Twine(narrow ? "narrow " : "") + (isSigned ? "signed " : "unsigned ") +
-          Twine(bits) + "-bit")
+  return (Twine(narrow ? "narrow " : "") +
+          (isSigned ? "signed " : "unsigned ") + Twine(bits) + "-bit")
       .str();
 }
 } // namespace
@@ -187,14 +186,14 @@ static void printExactF64(raw_ostream &os, double value) {
 static ParseResult parseExactF64List(OpAsmParser &parser,
                                      DenseF64ArrayAttr &attr) {
   SmallVector<double> values;
-  if (parser.parseCommaSeparatedList(
-          OpAsmParser::Delimiter::Square, [&]() -> ParseResult {
-            double v;
-            if (parser.parseFloat(v))
-              return failure();
-            values.push_back(v);
-            return success();
-          }))
+  if (parser.parseCommaSeparatedList(OpAsmParser::Delimiter::Square,
+                                     [&]() -> ParseResult {
+                                       double v;
+                                       if (parser.parseFloat(v))
+                                         return failure();
+                                       values.push_back(v);
+                                       return success();
+                                     }))
     return failure();
   attr = parser.getBuilder().getDenseF64ArrayAttr(values);
   return success();
@@ -203,8 +202,9 @@ static ParseResult parseExactF64List(OpAsmParser &parser,
 static void printExactF64List(OpAsmPrinter &printer, Operation *,
                               DenseF64ArrayAttr attr) {
   printer << '[';
-  llvm::interleaveComma(attr.asArrayRef(), printer.getStream(),
-                        [&](double v) { printExactF64(printer.getStream(), v); });
+  llvm::interleaveComma(attr.asArrayRef(), printer.getStream(), [&](double v) {
+    printExactF64(printer.getStream(), v);
+  });
   printer << ']';
 }
 
@@ -342,17 +342,17 @@ FailureOr<FakeQuantOp> FakeQuantOp::createFromType(OpBuilder &builder,
   std::optional<num::QuantRange> full =
       num::getQuantRange(bits, isSigned, /*narrowRange=*/false);
   if (!full)
-    return mlir::emitError(loc) << "cannot express " << type
-                          << " as qe.fake_quant: storage width " << bits
-                          << " is outside [" << num::kMinBits << ", "
-                          << num::kMaxBits << "]";
+    return mlir::emitError(loc)
+           << "cannot express " << type << " as qe.fake_quant: storage width "
+           << bits << " is outside [" << num::kMinBits << ", " << num::kMaxBits
+           << "]";
   num::QuantRange storage{type.getStorageTypeMin(), type.getStorageTypeMax()};
   bool narrow = storage.qmin == full->qmin + 1 && storage.qmax == full->qmax;
   if (!(storage == *full) && !narrow)
-    return mlir::emitError(loc) << "cannot express " << type
-                          << " as qe.fake_quant: storage range ["
-                          << storage.qmin << ", " << storage.qmax
-                          << "] is neither the full nor the narrow range";
+    return mlir::emitError(loc)
+           << "cannot express " << type << " as qe.fake_quant: storage range ["
+           << storage.qmin << ", " << storage.qmax
+           << "] is neither the full nor the narrow range";
 
   SmallVector<double> scales;
   SmallVector<int64_t> zeroPoints;
@@ -360,14 +360,16 @@ FailureOr<FakeQuantOp> FakeQuantOp::createFromType(OpBuilder &builder,
   if (auto perTensor = dyn_cast<quant::UniformQuantizedType>(type)) {
     scales.push_back(perTensor.getScale());
     zeroPoints.push_back(perTensor.getZeroPoint());
-  } else if (auto perAxis = dyn_cast<quant::UniformQuantizedPerAxisType>(type)) {
+  } else if (auto perAxis =
+                 dyn_cast<quant::UniformQuantizedPerAxisType>(type)) {
     llvm::append_range(scales, perAxis.getScales());
     llvm::append_range(zeroPoints, perAxis.getZeroPoints());
     axis = builder.getI64IntegerAttr(perAxis.getQuantizedDimension());
   } else {
-    return mlir::emitError(loc) << "cannot express " << type
-                          << " as qe.fake_quant: only uniform per-tensor and "
-                             "per-axis types are supported";
+    return mlir::emitError(loc)
+           << "cannot express " << type
+           << " as qe.fake_quant: only uniform per-tensor and "
+              "per-axis types are supported";
   }
   return FakeQuantOp::create(
       builder, loc, input.getType(), input, builder.getI32IntegerAttr(bits),
@@ -427,15 +429,14 @@ LogicalResult BatchNormOp::verify() {
                          << type.getRank();
   if (paramType.getElementType() != type.getElementType())
     return emitOpError() << "statistics have element type "
-                         << paramType.getElementType()
-                         << " but the input has " << type.getElementType();
+                         << paramType.getElementType() << " but the input has "
+                         << type.getElementType();
   int64_t channels = type.getDimSize(axis);
   int64_t count = paramType.getDimSize(0);
   if (!ShapedType::isDynamic(channels) && !ShapedType::isDynamic(count) &&
       channels != count)
-    return emitOpError() << "statistics have " << count
-                         << " values but axis " << axis
-                         << " of the input has size " << channels;
+    return emitOpError() << "statistics have " << count << " values but axis "
+                         << axis << " of the input has size " << channels;
   double eps = getEpsilon().convertToDouble();
   if (!std::isfinite(eps) || eps < 0)
     return emitOpError() << "epsilon must be finite and non-negative, got "
@@ -445,8 +446,8 @@ LogicalResult BatchNormOp::verify() {
     for (auto [i, v] : llvm::enumerate(variance.getValues<APFloat>())) {
       double d = v.convertToDouble();
       if (std::isnan(d) || d < 0)
-        return emitOpError() << "variance #" << i
-                             << " must be non-negative, got " << d;
+        return emitOpError()
+               << "variance #" << i << " must be non-negative, got " << d;
     }
   }
   return success();
@@ -460,7 +461,8 @@ LogicalResult ObserveOp::verify() {
   if (getId().empty())
     return emitOpError() << "needs a non-empty id";
   // Ids are interned StringAttrs, so comparing them is a pointer compare.
-  Operation *scope = getOperation()->getParentWithTrait<OpTrait::IsIsolatedFromAbove>();
+  Operation *scope =
+      getOperation()->getParentWithTrait<OpTrait::IsIsolatedFromAbove>();
   if (!scope)
     return success();
   StringAttr id = getIdAttr();
