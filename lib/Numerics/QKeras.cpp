@@ -2,6 +2,7 @@
 
 #include "quant-eval/Numerics/QKeras.h"
 #include "quant-eval/Numerics/Rounding.h"
+#include "quant-eval/Numerics/UniformQuant.h"
 
 #include <algorithm>
 #include <cmath>
@@ -29,34 +30,6 @@ std::optional<double> quantizedBits(double x, const QuantizedBitsConfig &config,
 }
 
 namespace {
-// Splits a row-major tensor into channels of `axis`: channelOf(i) names the
-// channel of flat index i.
-struct ChannelLayout {
-  int64_t channels = 0;
-  int64_t inner = 1;
-  int64_t channelOf(int64_t i) const { return (i / inner) % channels; }
-};
-
-std::optional<ChannelLayout> getChannelLayout(const std::vector<int64_t> &shape,
-                                              int64_t axis, size_t numValues) {
-  int64_t rank = static_cast<int64_t>(shape.size());
-  if (axis < 0 || axis >= rank)
-    return std::nullopt;
-  ChannelLayout layout;
-  int64_t numel = 1;
-  for (int64_t d = 0; d < rank; ++d) {
-    if (shape[d] <= 0)
-      return std::nullopt;
-    numel *= shape[d];
-    if (d > axis)
-      layout.inner *= shape[d];
-  }
-  if (numel != static_cast<int64_t>(numValues))
-    return std::nullopt;
-  layout.channels = shape[axis];
-  return layout;
-}
-
 // The "auto" grid: symmetric, 2^(bits-1) - 1 levels each side, RHAZ.
 int64_t quantizeAuto(double x, double scale, int64_t qmax) {
   double q = roundWith(std::fabs(x) / scale, Rounding::HalfAwayFromZero);
@@ -77,7 +50,8 @@ quantizedBitsAutoImpl(const std::vector<double> &values,
                       unsigned bits, AutoScale kind) {
   if (bits < 2 || bits > 31)
     return std::nullopt;
-  auto layout = getChannelLayout(shape, channelAxis, values.size());
+  std::optional<AxisLayout> layout =
+      getAxisLayout(shape, channelAxis, values.size());
   if (!layout)
     return std::nullopt;
   const int64_t qmax = (int64_t(1) << (bits - 1)) - 1;

@@ -86,34 +86,43 @@ std::optional<AffineParams> computeSymmetricParams(double absMax,
   return AffineParams{absMax / static_cast<double>(range.qmax), 0};
 }
 
+std::optional<AxisLayout> getAxisLayout(const std::vector<int64_t> &shape,
+                                        int64_t axis, size_t numValues) {
+  int64_t rank = static_cast<int64_t>(shape.size());
+  if (axis < 0 || axis >= rank)
+    return std::nullopt;
+  AxisLayout layout;
+  int64_t numel = 1;
+  for (int64_t d = 0; d < rank; ++d) {
+    if (shape[d] <= 0)
+      return std::nullopt;
+    numel *= shape[d];
+    if (d > axis)
+      layout.inner *= shape[d];
+  }
+  if (numel != static_cast<int64_t>(numValues))
+    return std::nullopt;
+  layout.channels = shape[axis];
+  return layout;
+}
+
 std::optional<std::vector<AffineParams>>
 computeSymmetricPerAxisParams(const std::vector<float> &values,
                               const std::vector<int64_t> &shape, int64_t axis,
                               QuantRange range) {
-  int64_t rank = static_cast<int64_t>(shape.size());
-  if (axis < 0 || axis >= rank)
+  std::optional<AxisLayout> layout = getAxisLayout(shape, axis, values.size());
+  if (!layout)
     return std::nullopt;
-  int64_t numel = 1, inner = 1;
-  for (int64_t d = 0; d < rank; ++d) {
-    if (shape[d] < 0)
-      return std::nullopt;
-    numel *= shape[d];
-    if (d > axis)
-      inner *= shape[d];
-  }
-  if (numel != static_cast<int64_t>(values.size()))
-    return std::nullopt;
-  int64_t channels = shape[axis];
-  std::vector<double> absMax(channels, 0.0);
-  for (int64_t i = 0; i < numel; ++i) {
+  std::vector<double> absMax(layout->channels, 0.0);
+  for (size_t i = 0; i < values.size(); ++i) {
     double v = values[i];
     if (!std::isfinite(v))
       return std::nullopt;
-    int64_t c = (i / inner) % channels;
-    absMax[c] = std::max(absMax[c], std::fabs(v));
+    double &m = absMax[layout->channelOf(static_cast<int64_t>(i))];
+    m = std::max(m, std::fabs(v));
   }
   std::vector<AffineParams> params;
-  params.reserve(channels);
+  params.reserve(absMax.size());
   for (double m : absMax) {
     auto p = computeSymmetricParams(m, range);
     if (!p)

@@ -57,6 +57,23 @@ float fakeQuantize(float x, float scale, int64_t zeroPoint, QuantRange range,
 double fakeQuantize(double x, double scale, int64_t zeroPoint, QuantRange range,
                     Rounding mode);
 
+/// How a row-major tensor splits into the channels of one axis: flat index i
+/// belongs to channel (i / inner) % channels.
+struct AxisLayout {
+  int64_t channels = 0;
+  int64_t inner = 1;
+  int64_t channelOf(int64_t flatIndex) const {
+    return (flatIndex / inner) % channels;
+  }
+};
+
+/// The layout of `axis` in a tensor of dimensions `shape` holding
+/// `numValues` elements. Returns nothing for an axis out of range, a
+/// dimension that is not positive, or a shape whose element count is not
+/// `numValues`.
+std::optional<AxisLayout> getAxisLayout(const std::vector<int64_t> &shape,
+                                        int64_t axis, size_t numValues);
+
 /// Scale and zero point of one quantization grid.
 struct AffineParams {
   double scale;

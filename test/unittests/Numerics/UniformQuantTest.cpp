@@ -220,3 +220,20 @@ TEST(AsymmetricParams, DegenerateAndInvalidRanges) {
   EXPECT_FALSE(computeAsymmetricParams(0.0, INFINITY, range(8, true, false)));
 }
 } // namespace
+
+namespace {
+TEST(AxisLayout, ChannelOfFlatIndex) {
+  // Shape [2, 3, 4], axis 1: index (n, c, k) is at 12n + 4c + k.
+  auto layout = getAxisLayout({2, 3, 4}, 1, 24);
+  ASSERT_TRUE(layout.has_value());
+  EXPECT_EQ(layout->channels, 3);
+  EXPECT_EQ(layout->inner, 4);
+  EXPECT_EQ(layout->channelOf(5), 1);  // (0, 1, 1)
+  EXPECT_EQ(layout->channelOf(13), 0); // (1, 0, 1)
+  EXPECT_EQ(layout->channelOf(23), 2); // (1, 2, 3)
+  EXPECT_FALSE(getAxisLayout({2, 3, 4}, 3, 24));
+  EXPECT_FALSE(getAxisLayout({2, 3, 4}, -1, 24));
+  EXPECT_FALSE(getAxisLayout({2, 3, 4}, 0, 23));
+  EXPECT_FALSE(getAxisLayout({2, 0, 4}, 0, 0));
+}
+} // namespace

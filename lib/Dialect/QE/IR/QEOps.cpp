@@ -120,14 +120,6 @@ Attribute foldElementwise(Attribute input, RankedTensorType type,
   return makeFloats<T>(type, values);
 }
 
-/// The number of elements between consecutive indices of `axis`.
-int64_t getInnerStride(RankedTensorType type, int64_t axis) {
-  int64_t inner = 1;
-  for (int64_t d = axis + 1; d < type.getRank(); ++d)
-    inner *= type.getDimSize(d);
-  return inner;
-}
-
 /// A scale must stay finite and positive in the type the op computes in, or
 /// the division by it produces infinities or NaN.
 bool isScaleRepresentable(double scale, Type computeType) {
@@ -298,12 +290,17 @@ OpFoldResult FakeQuantOp::fold(FoldAdaptor adaptor) {
   num::Rounding mode = toNumerics(getRounding());
   ArrayRef<double> scales = getScales();
   ArrayRef<int64_t> zeroPoints = getZeroPoints();
-  int64_t channels = isPerAxis() ? type.getDimSize(*getAxis()) : 1;
-  int64_t inner = isPerAxis() ? getInnerStride(type, *getAxis()) : 1;
-
-  auto channelOf = [&](int64_t i) {
-    return isPerAxis() ? (i / inner) % channels : 0;
-  };
+  // Per tensor is one channel spanning the whole tensor.
+  num::AxisLayout layout{1, type.getNumElements()};
+  if (isPerAxis()) {
+    std::vector<int64_t> shape(type.getShape().begin(), type.getShape().end());
+    std::optional<num::AxisLayout> axisLayout = num::getAxisLayout(
+        shape, *getAxis(), static_cast<size_t>(type.getNumElements()));
+    if (!axisLayout)
+      return {};
+    layout = *axisLayout;
+  }
+  auto channelOf = [&](int64_t i) { return layout.channelOf(i); };
   if (type.getElementType().isF64())
     return foldElementwise<double>(
         adaptor.getInput(), type, [&](double x, int64_t i) {
