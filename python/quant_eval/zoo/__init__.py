@@ -1,0 +1,1 @@
+"""Small models trained in-tree, each with a reproducible training script."""
