@@ -9,7 +9,7 @@ from lit.llvm.subst import ToolSubst
 
 config.name = "QUANT_EVAL"
 config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
-config.suffixes = [".mlir", ".test"]
+config.suffixes = [".mlir", ".test", ".onnxtxt"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.qe_obj_root, "test")
 
@@ -18,6 +18,8 @@ config.excludes = ["CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py",
                    "unittests"]
 
 config.substitutions.append(("%PATH%", config.environment["PATH"]))
+# Debian's python, with its torch/onnx/numpy packages.
+config.substitutions.append(("%python", "/usr/bin/python3"))
 config.substitutions.append(("%qe_src_root", config.qe_src_root))
 config.substitutions.append(("%qe_obj_root", config.qe_obj_root))
 
@@ -25,7 +27,10 @@ llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP"])
 llvm_config.use_default_substitutions()
 
 tool_dirs = [config.qe_tools_dir, config.llvm_tools_dir]
-tools = [ToolSubst("quant-opt", unresolved="fatal")]
+tools = [
+    ToolSubst("quant-opt", unresolved="fatal"),
+    ToolSubst("quant-translate", unresolved="fatal"),
+]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.with_environment("PATH", config.qe_tools_dir, append_path=True)

@@ -32,8 +32,9 @@ struct ONNXImportOptions {
 };
 
 /// Imports the model in `contents`. `fileName` names the model in
-/// diagnostics and decides the syntax: a name ending in ".onnxtxt" is ONNX's
-/// textual syntax, anything else a binary ModelProto. On failure, emits
+/// diagnostics. Contents in ONNX's textual syntax (a name ending in
+/// ".onnxtxt", or text starting with the '<' model header) are parsed as
+/// text, anything else as a binary ModelProto. On failure, emits
 /// diagnostics naming the file, node and reason, and returns null.
 mlir::OwningOpRef<mlir::ModuleOp>
 importONNXModel(llvm::StringRef contents, llvm::StringRef fileName,

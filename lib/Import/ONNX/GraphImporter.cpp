@@ -662,6 +662,13 @@ LogicalResult GraphImporter::importInputs(const onnx::GraphProto &graph,
 LogicalResult GraphImporter::importNode(const onnx::NodeProto &node) {
   currentNode = &node;
   b.setLoc(nodeLoc(node));
+  // ONNX graphs are topologically sorted: every named input exists by now.
+  // Checking here lets converters treat a missing optional input as absent.
+  for (const std::string &input : node.input())
+    if (!input.empty() && !values.count(input))
+      return nodeError() << "input '" << input
+                         << "' is not produced by any earlier node, "
+                            "initializer or graph input";
   const auto &table = getConverters();
   return table.lookup(node.op_type())(*this, node);
 }
@@ -713,6 +720,30 @@ GraphImporter::importModel(const onnx::ModelProto &model) {
                          << "' is an integer QuantizeLinear result; only "
                             "float outputs are supported";
       return nullptr;
+    }
+    // A static shape the model declares must match what import computed.
+    if (out.type().tensor_type().has_shape()) {
+      const auto &declared = out.type().tensor_type().shape();
+      bool mismatch = declared.dim_size() != static_cast<int>(v.shape.size());
+      for (int d = 0; !mismatch && d < declared.dim_size(); ++d)
+        mismatch = declared.dim(d).has_dim_value() &&
+                   declared.dim(d).dim_value() != v.shape[d] &&
+                   !(d == 0 && v.shape[d] == options.batchSize);
+      if (mismatch) {
+        InFlightDiagnostic diag = emitError(fileLoc);
+        diag << "graph output '" << out.name() << "' has shape [";
+        llvm::interleaveComma(v.shape, diag);
+        diag << "] but the model declares [";
+        llvm::interleaveComma(declared.dim(), diag,
+                              [&](const onnx::TensorShapeProto::Dimension &d) {
+                                if (d.has_dim_value())
+                                  diag << d.dim_value();
+                                else
+                                  diag << "?";
+                              });
+        diag << "]";
+        return nullptr;
+      }
     }
     b.setLoc(NameLoc::get(StringAttr::get(context, out.name()), fileLoc));
     results.push_back(toLogical(v));

@@ -19,6 +19,18 @@ using namespace mlir;
 
 namespace quant_eval {
 
+/// ONNX's text syntax starts with the model header '<'; '#' lines are
+/// comments. No binary ModelProto starts with '<' (field 7, wire type 4 is
+/// not valid there).
+static bool looksLikeONNXText(llvm::StringRef contents) {
+  while (true) {
+    contents = contents.ltrim();
+    if (!contents.starts_with("#"))
+      return contents.starts_with("<");
+    contents = contents.drop_until([](char c) { return c == '\n'; });
+  }
+}
+
 OwningOpRef<ModuleOp> importONNXModel(llvm::StringRef contents,
                                       llvm::StringRef fileName,
                                       MLIRContext *context,
@@ -26,7 +38,7 @@ OwningOpRef<ModuleOp> importONNXModel(llvm::StringRef contents,
   context->loadDialect<func::FuncDialect, tosa::TosaDialect, qe::QEDialect>();
   Location fileLoc = FileLineColLoc::get(context, fileName, 0, 0);
   onnx::ModelProto model;
-  if (fileName.ends_with(".onnxtxt")) {
+  if (fileName.ends_with(".onnxtxt") || looksLikeONNXText(contents)) {
     // ONNX's textual syntax, handy for small hand-written models and tests.
     std::string text = contents.str();
     onnx::Common::Status status = onnx::OnnxParser::Parse(model, text.c_str());
@@ -71,7 +83,7 @@ void registerONNXImportTranslation() {
         ONNXImportOptions options;
         if (batchSize <= 0) {
           emitError(UnknownLoc::get(context))
-              << "--batch-size must be positive, got " << batchSize;
+              << "--batch-size must be positive, got " << batchSize.getValue();
           return nullptr;
         }
         options.batchSize = batchSize;
