@@ -141,6 +141,22 @@ LogicalResult convertQuantizeLinear(GraphImporter &g,
   return success();
 }
 
+/// A float tensor of `t`'s shape holding fn(element, channel), where channel
+/// indexes q's per-axis parameters (always 0 per tensor).
+HostTensor mapPerChannel(const HostTensor &t, const QuantParams &q,
+                         llvm::function_ref<float(double, int64_t)> fn) {
+  HostTensor r;
+  r.shape = t.shape;
+  r.floats.resize(t.numElements());
+  num::AxisLayout layout{1, t.numElements()};
+  if (q.axis)
+    layout = *num::getAxisLayout(t.shape, *q.axis,
+                                 static_cast<size_t>(t.numElements()));
+  for (int64_t i = 0; i < t.numElements(); ++i)
+    r.floats[i] = fn(t.at(i), layout.channelOf(i));
+  return r;
+}
+
 bool sameGrid(const QuantParams &a, const QuantParams &b) {
   return a.scales == b.scales && a.zeroPoints == b.zeroPoints &&
          a.axis == b.axis && a.bits == b.bits && a.isSigned == b.isSigned;
@@ -168,26 +184,40 @@ LogicalResult convertDequantizeLinear(GraphImporter &g,
     if (g.getOptionalInput(node, 2) && t.onnxType != expectedType)
       return g.nodeError() << "the input's type differs from the zero "
                               "point's";
-    HostTensor r;
-    r.shape = t.shape;
-    r.floats.resize(t.numElements());
-    int64_t inner = 1, channels = 1;
-    if (q->axis) {
-      channels = t.shape[*q->axis];
-      for (size_t d = *q->axis + 1; d < t.shape.size(); ++d)
-        inner *= t.shape[d];
-    }
-    for (int64_t i = 0; i < t.numElements(); ++i) {
-      int64_t c = q->axis ? (i / inner) % channels : 0;
-      r.floats[i] = static_cast<float>(q->scales[c] *
-                                       double(t.ints[i] - q->zeroPoints[c]));
-    }
+    HostTensor r = mapPerChannel(t, *q, [&](double v, int64_t c) {
+      return static_cast<float>(q->scales[c] * (v - double(q->zeroPoints[c])));
+    });
     ImportedValue v;
     v.shape = r.shape;
     v.constant = std::make_shared<HostTensor>(std::move(r));
     // 32-bit biases are exact in float; only weights keep their grid.
     if (q->bits <= 16)
       v.weightQuant = *q;
+    g.setOutput(node, 0, std::move(v));
+    return success();
+  }
+
+  // Q -> DQ on a float constant (how exporters write fake-quantized
+  // weights): quantize on the host with ONNX's rounding, keep the grid.
+  if (x->constant && !x->value && x->pendingQuant) {
+    if (!sameGrid(*x->pendingQuant, *q))
+      return g.nodeError() << "the DequantizeLinear parameters differ from "
+                              "its QuantizeLinear's";
+    const HostTensor &t = *x->constant;
+    std::optional<num::QuantRange> range =
+        num::getQuantRange(q->bits, q->isSigned, /*narrowRange=*/false);
+    if (!t.isFloat() || !range)
+      return g.nodeError() << "cannot fake-quantize this constant";
+    HostTensor r = mapPerChannel(t, *q, [&](double v, int64_t c) {
+      return num::fakeQuantize(static_cast<float>(v),
+                               static_cast<float>(q->scales[c]),
+                               q->zeroPoints[c], *range,
+                               num::Rounding::HalfToEven);
+    });
+    ImportedValue v;
+    v.shape = r.shape;
+    v.constant = std::make_shared<HostTensor>(std::move(r));
+    v.weightQuant = *q;
     g.setOutput(node, 0, std::move(v));
     return success();
   }
