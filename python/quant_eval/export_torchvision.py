@@ -10,6 +10,11 @@ TrainingMode.PRESERVE and no constant folding, so BatchNormalization nodes
 (and their running statistics) stay in the graph instead of being folded
 into the convolutions -- data-free quantization methods need them.
 
+Expect many Identity nodes: torch's exporter deduplicates initializers with
+equal contents (freshly initialized BN has gamma=1, beta=0, mean=0, var=1 in
+every layer; SqueezeNet's conv biases start at 0) and re-creates each
+duplicate as an Identity of the one kept.
+
 Usage:
     /usr/bin/python3 python/quant_eval/export_torchvision.py --out build/models
 """

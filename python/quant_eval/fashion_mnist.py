@@ -22,8 +22,8 @@ _FILES = {
     ("test", "labels"): "t10k-labels-idx1-ubyte",
 }
 
-# IDX type codes -> numpy dtype; Fashion-MNIST only uses 0x08 (ubyte), but
-# rejecting the others explicitly beats silently misreading a wrong file.
+# IDX type code for unsigned bytes. Fashion-MNIST only uses this one; other
+# codes are rejected rather than silently misread.
 _IDX_UBYTE = 0x08
 
 CLASSES = (

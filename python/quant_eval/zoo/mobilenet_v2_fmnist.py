@@ -290,12 +290,12 @@ def main(argv=None):
     print(f"ONNX ok: {os.path.getsize(onnx_path)} bytes, {num_bn} BatchNormalization, "
           f"numpy-vs-torch max |diff| {max_err:.2e}, ops {op_types}")
 
-    # Record the command relative to the repository root, the way it is meant
+    # Record the command as run from the repository root, the way it is meant
     # to be rerun, rather than however this process happened to be started.
     script = os.path.relpath(os.path.abspath(__file__), _repo_root())
-    command = " ".join(["/usr/bin/python3", script] + [
-        "--out", shlex.quote(os.path.relpath(os.path.abspath(args.out), _repo_root()) + "/"),
-        "--epochs", str(args.epochs), "--seed", str(args.seed)])
+    command = " ".join(["/usr/bin/python3", script,
+                        "--out", shlex.quote(_display_dir(args.out)),
+                        "--epochs", str(args.epochs), "--seed", str(args.seed)])
     meta = {
         "name": NAME,
         "file": NAME + ".onnx",
@@ -347,6 +347,14 @@ def main(argv=None):
 
 def _repo_root():
     return os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
+
+
+def _display_dir(path):
+    """`path` relative to the repository root if inside it, else absolute."""
+    path, root = os.path.abspath(path), _repo_root()
+    if os.path.commonpath([path, root]) == root:
+        return os.path.relpath(path, root) + "/"
+    return path + "/"
 
 
 if __name__ == "__main__":
