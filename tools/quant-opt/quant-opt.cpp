@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "quant-eval/Conversion/Passes.h"
 #include "quant-eval/Dialect/QE/IR/QEDialect.h"
 
 #include "mlir/IR/DialectRegistry.h"
@@ -16,6 +17,7 @@
 
 int main(int argc, char **argv) {
   mlir::registerAllPasses();
+  mlir::qe::registerConversionPasses();
 
   mlir::DialectRegistry registry;
   mlir::registerAllDialects(registry);

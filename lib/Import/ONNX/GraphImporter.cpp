@@ -126,9 +126,9 @@ std::optional<HostTensor> readTensorProto(const onnx::TensorProto &proto,
         break;
       case onnx::TensorProto::FLOAT16:
       case onnx::TensorProto::BFLOAT16:
-        t.floats.push_back(halfToFloat(
-            endian::read16le(reinterpret_cast<const uint8_t *>(p)),
-            t.onnxType == onnx::TensorProto::BFLOAT16));
+        t.floats.push_back(
+            halfToFloat(endian::read16le(reinterpret_cast<const uint8_t *>(p)),
+                        t.onnxType == onnx::TensorProto::BFLOAT16));
         break;
       case onnx::TensorProto::INT64:
       case onnx::TensorProto::UINT64:
@@ -192,8 +192,8 @@ std::optional<HostTensor> readTensorProto(const onnx::TensorProto &proto,
   case onnx::TensorProto::BFLOAT16:
     count = proto.int32_data_size();
     for (int32_t v : proto.int32_data())
-      t.floats.push_back(halfToFloat(static_cast<uint16_t>(v),
-                                     t.onnxType == onnx::TensorProto::BFLOAT16));
+      t.floats.push_back(halfToFloat(
+          static_cast<uint16_t>(v), t.onnxType == onnx::TensorProto::BFLOAT16));
     break;
   default:
     count = proto.int32_data_size();
@@ -229,8 +229,7 @@ int64_t NodeAttributes::getInt(llvm::StringRef name,
   return a ? a->i() : defaultValue;
 }
 
-float NodeAttributes::getFloat(llvm::StringRef name,
-                               float defaultValue) const {
+float NodeAttributes::getFloat(llvm::StringRef name, float defaultValue) const {
   const onnx::AttributeProto *a = get(name);
   return a ? a->f() : defaultValue;
 }
@@ -288,8 +287,7 @@ Location GraphImporter::nodeLoc(const onnx::NodeProto &node) {
 InFlightDiagnostic GraphImporter::nodeError() {
   const onnx::NodeProto &node = *currentNode;
   InFlightDiagnostic diag = emitError(nodeLoc(node));
-  diag << "node '" << getNodeName(node) << "' (" << node.op_type()
-       << "): ";
+  diag << "node '" << getNodeName(node) << "' (" << node.op_type() << "): ";
   return diag;
 }
 
@@ -311,8 +309,7 @@ ImportedValue *GraphImporter::getOptionalInput(const onnx::NodeProto &node,
   return it == values.end() ? nullptr : &it->second;
 }
 
-ImportedValue *GraphImporter::getInput(const onnx::NodeProto &node,
-                                       int index) {
+ImportedValue *GraphImporter::getInput(const onnx::NodeProto &node, int index) {
   if (index >= node.input_size() || node.input(index).empty()) {
     nodeError() << "input #" << index << " is missing";
     return nullptr;
@@ -564,9 +561,9 @@ LogicalResult GraphImporter::checkSupported(const onnx::GraphProto &graph) {
   }
   if (unsupported.empty())
     return success();
-  InFlightDiagnostic diag = emitError(FileLineColLoc::get(context, fileName, 0, 0));
-  diag << unsupported.size()
-       << " unsupported ONNX op type(s): ";
+  InFlightDiagnostic diag =
+      emitError(FileLineColLoc::get(context, fileName, 0, 0));
+  diag << unsupported.size() << " unsupported ONNX op type(s): ";
   bool first = true;
   for (auto &[type, nodes] : unsupported) {
     diag << (first ? "" : "; ") << type << " (node";
@@ -680,8 +677,7 @@ GraphImporter::importModel(const onnx::ModelProto &model) {
     if (op.domain().empty() || op.domain() == "ai.onnx")
       opset = op.version();
   if (opset == 0) {
-    emitError(fileLoc)
-                       << "the model imports no default ONNX opset";
+    emitError(fileLoc) << "the model imports no default ONNX opset";
     return nullptr;
   }
   if (opset < 11) {
@@ -697,6 +693,14 @@ GraphImporter::importModel(const onnx::ModelProto &model) {
 
   b.setLoc(fileLoc);
   OwningOpRef<ModuleOp> module = ModuleOp::create(fileLoc);
+  // Metadata for quant-eval (preprocessing and the like) travels with the
+  // model: keep the "qe." entries of metadata_props.
+  SmallVector<NamedAttribute> metadata;
+  for (const onnx::StringStringEntryProto &kv : model.metadata_props())
+    if (llvm::StringRef(kv.key()).starts_with("qe."))
+      metadata.push_back(b.getNamedAttr(kv.key(), b.getStringAttr(kv.value())));
+  if (!metadata.empty())
+    (*module)->setAttr("qe.metadata", b.getDictionaryAttr(metadata));
   b.setInsertionPointToEnd(module->getBody());
   func::FuncOp func;
   if (failed(importInputs(graph, func)))
@@ -749,8 +753,8 @@ GraphImporter::importModel(const onnx::ModelProto &model) {
     results.push_back(toLogical(v));
   }
   func::ReturnOp::create(b, results);
-  func.setFunctionType(
-      b.getFunctionType(func.getArgumentTypes(), ValueRange(results).getTypes()));
+  func.setFunctionType(b.getFunctionType(func.getArgumentTypes(),
+                                         ValueRange(results).getTypes()));
 
   if (failed(verify(*module)))
     return nullptr;

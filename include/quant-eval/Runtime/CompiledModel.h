@@ -1,0 +1,75 @@
+//===- CompiledModel.h - Run a compiled model -------------------*- C++ -*-===//
+//
+// A model lowered by qe-lower-to-llvm is a function
+//   void _mlir_ciface_main(MemRef<f32, N> *input, MemRef<f32, M> *output)
+// (results are caller-owned out-parameters). CompiledModel JIT-compiles it in
+// process, or loads it from an AOT-built shared object, and calls it.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef QUANT_EVAL_RUNTIME_COMPILEDMODEL_H
+#define QUANT_EVAL_RUNTIME_COMPILEDMODEL_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "llvm/Support/Error.h"
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace mlir {
+class ExecutionEngine;
+} // namespace mlir
+
+namespace quant_eval {
+
+/// The input and output shapes of a model's @main.
+struct ModelSignature {
+  std::vector<int64_t> inputShape;
+  std::vector<int64_t> outputShape;
+  int64_t inputElements() const;
+  int64_t outputElements() const;
+};
+
+/// Reads the signature of @main: exactly one static f32 input and output.
+llvm::Expected<ModelSignature> getModelSignature(mlir::ModuleOp module);
+
+struct CodegenOptions {
+  std::string targetTriple; // empty: the host
+  std::string cpu;          // empty: the host's
+  std::string features;     // empty: the host's
+  unsigned optLevel = 3;
+};
+
+class CompiledModel {
+public:
+  ~CompiledModel();
+
+  /// Lowers `module` (TOSA + qe, modified in place) with qe-lower-to-llvm
+  /// and JIT-compiles it for the host.
+  static llvm::Expected<std::unique_ptr<CompiledModel>>
+  compileJIT(mlir::ModuleOp module, const CodegenOptions &options = {});
+
+  /// Loads an AOT-compiled shared object exporting _mlir_ciface_main.
+  static llvm::Expected<std::unique_ptr<CompiledModel>>
+  loadShared(const std::string &path, ModelSignature signature);
+
+  const ModelSignature &signature() const { return sig; }
+
+  /// Runs one batch: `input` holds inputElements() floats in the model's
+  /// input layout (row-major), `output` receives outputElements().
+  void run(const float *input, float *output) const;
+
+private:
+  CompiledModel() = default;
+  using EntryFn = void (*)(void *input, void *output);
+  ModelSignature sig;
+  EntryFn entry = nullptr;
+  std::unique_ptr<mlir::ExecutionEngine> engine;
+  void *sharedHandle = nullptr;
+};
+
+} // namespace quant_eval
+
+#endif // QUANT_EVAL_RUNTIME_COMPILEDMODEL_H

@@ -1,0 +1,32 @@
+//===- ModelStats.h - What a model stores -----------------------*- C++ -*-===//
+
+#ifndef QUANT_EVAL_RUNTIME_MODELSTATS_H
+#define QUANT_EVAL_RUNTIME_MODELSTATS_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "llvm/ADT/StringMap.h"
+
+#include <cstdint>
+#include <string>
+
+namespace quant_eval {
+
+/// The parameters of a model: every float constant with more than one
+/// element (weights, biases, batch-norm statistics; scalar constants such as
+/// zero points are not parameters). A constant behind a qe.fake_quant is
+/// stored at that op's bit width, plus its scales (32 bits each) and zero
+/// points (at the grid's width); others at their element type's width.
+struct ParameterSize {
+  int64_t parameters = 0;
+  int64_t storedBits = 0;
+  int64_t storedBytes() const { return (storedBits + 7) / 8; }
+  int64_t float32Bytes() const { return parameters * 4; }
+};
+ParameterSize measureParameters(mlir::ModuleOp module);
+
+/// The module's `qe.metadata` entries (from ONNX metadata_props "qe.*").
+llvm::StringMap<std::string> getModelMetadata(mlir::ModuleOp module);
+
+} // namespace quant_eval
+
+#endif // QUANT_EVAL_RUNTIME_MODELSTATS_H

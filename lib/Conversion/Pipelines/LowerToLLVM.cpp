@@ -1,0 +1,94 @@
+//===- LowerToLLVM.cpp - The qe-lower-to-llvm pipeline --------------------===//
+
+#include "quant-eval/Conversion/Passes.h"
+
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "llvm/ADT/StringMap.h"
+#include "llvm/Support/raw_ostream.h"
+#include "llvm/TargetParser/Host.h"
+
+namespace mlir::qe {
+#define GEN_PASS_DEF_ANNOTATETARGET
+#include "quant-eval/Conversion/Passes.h.inc"
+} // namespace mlir::qe
+
+using namespace mlir;
+
+namespace {
+struct AnnotateTargetPass
+    : public qe::impl::AnnotateTargetBase<AnnotateTargetPass> {
+  using Base::Base;
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    Builder b(module.getContext());
+    std::string triple = targetTriple.empty()
+                             ? llvm::sys::getDefaultTargetTriple()
+                             : targetTriple;
+    std::string hostCpu = llvm::sys::getHostCPUName().str();
+    // The host's CPU and features only make sense for the host's triple.
+    bool isHost = targetTriple.empty() ||
+                  targetTriple == llvm::sys::getDefaultTargetTriple();
+    std::string targetCpu = !cpu.empty() ? cpu : isHost ? hostCpu : "generic";
+    std::string targetFeatures = features;
+    if (targetFeatures.empty() && isHost && cpu.empty()) {
+      llvm::StringMap<bool> hostFeatures = llvm::sys::getHostCPUFeatures();
+      std::string joined;
+      for (auto &f : hostFeatures)
+        joined += (joined.empty() ? "" : ",") +
+                  std::string(f.second ? "+" : "-") + f.first().str();
+      targetFeatures = joined;
+    }
+    module->setAttr(LLVM::LLVMDialect::getTargetTripleAttrName(),
+                    b.getStringAttr(triple));
+    module->setAttr("qe.target_cpu", b.getStringAttr(targetCpu));
+    module->setAttr("qe.target_features", b.getStringAttr(targetFeatures));
+    for (auto func : module.getOps<func::FuncOp>())
+      if (func.isPublic() && !func.isDeclaration())
+        func->setAttr(LLVM::LLVMDialect::getEmitCWrapperAttrName(),
+                      b.getUnitAttr());
+  }
+};
+} // namespace
+
+void mlir::qe::buildLowerToLLVMPipeline(OpPassManager &pm,
+                                        const LowerToLLVMOptions &options) {
+  qe::AnnotateTargetOptions target;
+  target.targetTriple = options.targetTriple;
+  target.cpu = options.cpu;
+  target.features = options.features;
+  pm.addPass(qe::createAnnotateTarget(target));
+  // The rest is upstream passes, spelled as a pipeline so that a reader can
+  // run any prefix of it by hand with quant-opt.
+  const char *pipeline =
+      "func.func(convert-qe-to-linalg,tosa-optional-decompositions,"
+      "tosa-to-linalg-named,tosa-to-linalg,"
+      "tosa-to-arith{include-apply-rescale=true},tosa-to-tensor),"
+      "canonicalize,cse,"
+      "func.func(linalg-fuse-elementwise-ops),"
+      "one-shot-bufferize{bufferize-function-boundaries "
+      "function-boundary-type-conversion=identity-layout-map},"
+      // Results become caller-owned out-parameters: the runner allocates
+      // the output and the model never hands out memory to free.
+      "buffer-results-to-out-params{hoist-static-allocs=true "
+      "modify-public-functions=true},"
+      "buffer-deallocation-pipeline,"
+      "func.func(convert-linalg-to-loops),lower-affine,convert-scf-to-cf,"
+      "convert-math-to-llvm,expand-strided-metadata,"
+      "finalize-memref-to-llvm,convert-func-to-llvm,convert-arith-to-llvm,"
+      "convert-cf-to-llvm,convert-index-to-llvm,reconcile-unrealized-casts";
+  std::string error;
+  llvm::raw_string_ostream os(error);
+  if (failed(parsePassPipeline(pipeline, pm, os)))
+    llvm::report_fatal_error(llvm::Twine("qe-lower-to-llvm: ") + error);
+}
+
+void mlir::qe::registerConversionPasses() {
+  registerQEConversionPasses();
+  PassPipelineRegistration<LowerToLLVMOptions>(
+      "qe-lower-to-llvm",
+      "Lower a TOSA + qe model to the LLVM dialect for native code",
+      buildLowerToLLVMPipeline);
+}

@@ -1,0 +1,153 @@
+//===- CompiledModel.cpp - Run a compiled model ---------------------------===//
+
+#include "quant-eval/Runtime/CompiledModel.h"
+
+#include "quant-eval/Conversion/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/ExecutionEngine/ExecutionEngine.h"
+#include "mlir/ExecutionEngine/OptUtils.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
+#include "llvm/Support/TargetSelect.h"
+
+#include <dlfcn.h>
+#include <numeric>
+
+using namespace mlir;
+
+namespace quant_eval {
+
+static int64_t product(const std::vector<int64_t> &s) {
+  return std::accumulate(s.begin(), s.end(), int64_t(1),
+                         std::multiplies<int64_t>());
+}
+
+int64_t ModelSignature::inputElements() const { return product(inputShape); }
+int64_t ModelSignature::outputElements() const { return product(outputShape); }
+
+llvm::Expected<ModelSignature> getModelSignature(ModuleOp module) {
+  auto main = module.lookupSymbol<func::FuncOp>("main");
+  if (!main)
+    return llvm::createStringError("the module has no func.func @main");
+  auto check = [&](Type t, const char *what,
+                   std::vector<int64_t> &shape) -> llvm::Error {
+    auto type = dyn_cast<RankedTensorType>(t);
+    if (!type || !type.hasStaticShape() || !type.getElementType().isF32())
+      return llvm::createStringError(llvm::Twine("@main's ") + what +
+                                     " must be a statically shaped f32 tensor");
+    shape.assign(type.getShape().begin(), type.getShape().end());
+    return llvm::Error::success();
+  };
+  FunctionType type = main.getFunctionType();
+  if (type.getNumInputs() != 1 || type.getNumResults() != 1)
+    return llvm::createStringError(
+        "@main must take one input and return one result");
+  ModelSignature sig;
+  if (auto err = check(type.getInput(0), "input", sig.inputShape))
+    return std::move(err);
+  if (auto err = check(type.getResult(0), "result", sig.outputShape))
+    return std::move(err);
+  return sig;
+}
+
+CompiledModel::~CompiledModel() {
+  if (sharedHandle)
+    dlclose(sharedHandle);
+}
+
+llvm::Expected<std::unique_ptr<CompiledModel>>
+CompiledModel::compileJIT(ModuleOp module, const CodegenOptions &options) {
+  llvm::Expected<ModelSignature> sig = getModelSignature(module);
+  if (!sig)
+    return sig.takeError();
+
+  PassManager pm(module.getContext());
+  qe::LowerToLLVMOptions lowering;
+  lowering.targetTriple = options.targetTriple;
+  lowering.cpu = options.cpu;
+  lowering.features = options.features;
+  qe::buildLowerToLLVMPipeline(pm, lowering);
+  if (failed(pm.run(module)))
+    return llvm::createStringError("lowering the model to LLVM failed");
+
+  llvm::InitializeNativeTarget();
+  llvm::InitializeNativeTargetAsmPrinter();
+  registerBuiltinDialectTranslation(*module.getContext());
+  registerLLVMDialectTranslation(*module.getContext());
+
+  auto tmBuilder = llvm::orc::JITTargetMachineBuilder::detectHost();
+  if (!tmBuilder)
+    return tmBuilder.takeError();
+  auto tm = tmBuilder->createTargetMachine();
+  if (!tm)
+    return tm.takeError();
+  auto transformer =
+      makeOptimizingTransformer(options.optLevel, /*sizeLevel=*/0, tm->get());
+  ExecutionEngineOptions engineOptions;
+  engineOptions.transformer = transformer;
+  engineOptions.jitCodeGenOptLevel = llvm::CodeGenOptLevel::Aggressive;
+  auto engine = ExecutionEngine::create(module, engineOptions, std::move(*tm));
+  if (!engine)
+    return engine.takeError();
+  auto symbol = (*engine)->lookup("_mlir_ciface_main");
+  if (!symbol)
+    return symbol.takeError();
+
+  std::unique_ptr<CompiledModel> model(new CompiledModel());
+  model->sig = std::move(*sig);
+  model->engine = std::move(*engine);
+  model->entry = reinterpret_cast<EntryFn>(*symbol);
+  return model;
+}
+
+llvm::Expected<std::unique_ptr<CompiledModel>>
+CompiledModel::loadShared(const std::string &path, ModelSignature signature) {
+  void *handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (!handle)
+    return llvm::createStringError(llvm::Twine("cannot load ") + path + ": " +
+                                   dlerror());
+  void *symbol = dlsym(handle, "_mlir_ciface_main");
+  if (!symbol) {
+    dlclose(handle);
+    return llvm::createStringError(llvm::Twine(path) +
+                                   " does not export _mlir_ciface_main");
+  }
+  std::unique_ptr<CompiledModel> model(new CompiledModel());
+  model->sig = std::move(signature);
+  model->sharedHandle = handle;
+  model->entry = reinterpret_cast<EntryFn>(symbol);
+  return model;
+}
+
+namespace {
+/// A ranked memref descriptor laid out as MLIR's C interface expects:
+/// { T *allocated; T *aligned; int64_t offset; int64_t sizes[R];
+///   int64_t strides[R]; }, for a contiguous row-major buffer.
+struct Descriptor {
+  std::vector<int64_t> words;
+  Descriptor(const float *data, const std::vector<int64_t> &shape) {
+    int64_t rank = static_cast<int64_t>(shape.size());
+    words.resize(3 + 2 * rank);
+    auto ptr = reinterpret_cast<int64_t>(data);
+    words[0] = ptr;
+    words[1] = ptr;
+    words[2] = 0;
+    int64_t stride = 1;
+    for (int64_t d = rank - 1; d >= 0; --d) {
+      words[3 + d] = shape[d];
+      words[3 + rank + d] = stride;
+      stride *= shape[d];
+    }
+  }
+};
+} // namespace
+
+void CompiledModel::run(const float *input, float *output) const {
+  Descriptor in(input, sig.inputShape), out(output, sig.outputShape);
+  entry(in.words.data(), out.words.data());
+}
+
+} // namespace quant_eval

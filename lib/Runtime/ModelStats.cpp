@@ -1,0 +1,47 @@
+//===- ModelStats.cpp - What a model stores -------------------------------===//
+
+#include "quant-eval/Runtime/ModelStats.h"
+
+#include "quant-eval/Dialect/QE/IR/QEOps.h"
+
+#include "mlir/IR/Matchers.h"
+
+using namespace mlir;
+
+namespace quant_eval {
+
+ParameterSize measureParameters(ModuleOp module) {
+  ParameterSize size;
+  module.walk([&](Operation *op) {
+    if (op->getNumResults() != 1 || !op->hasTrait<OpTrait::ConstantLike>())
+      return;
+    auto type = dyn_cast<RankedTensorType>(op->getResult(0).getType());
+    if (!type || !isa<FloatType>(type.getElementType()) ||
+        !type.hasStaticShape() || type.getNumElements() < 2)
+      return;
+    int64_t n = type.getNumElements();
+    size.parameters += n;
+    Value result = op->getResult(0);
+    auto fq = result.hasOneUse()
+                  ? dyn_cast<qe::FakeQuantOp>(*result.getUsers().begin())
+                  : qe::FakeQuantOp();
+    if (!fq) {
+      size.storedBits += n * type.getElementTypeBitWidth();
+      return;
+    }
+    int64_t grids = static_cast<int64_t>(fq.getScales().size());
+    size.storedBits += n * fq.getBits() + grids * (32 + fq.getBits());
+  });
+  return size;
+}
+
+llvm::StringMap<std::string> getModelMetadata(ModuleOp module) {
+  llvm::StringMap<std::string> metadata;
+  if (auto dict = module->getAttrOfType<DictionaryAttr>("qe.metadata"))
+    for (NamedAttribute entry : dict)
+      if (auto value = dyn_cast<StringAttr>(entry.getValue()))
+        metadata[entry.getName().getValue()] = value.getValue().str();
+  return metadata;
+}
+
+} // namespace quant_eval

@@ -1,0 +1,320 @@
+//===- quant-eval.cpp - The user's driver ---------------------------------===//
+//
+//   quant-eval run MODEL (.onnx | .onnxtxt | .mlir) --dataset fashion-mnist
+//       --split test [--limit N] [--batch B] [--json FILE]
+//
+// Compiles the model to native code, runs it over a data set and reports
+// top-1/top-5 accuracy, parameter size and latency per sample.
+//
+//===----------------------------------------------------------------------===//
+
+#include "quant-eval/Conversion/Passes.h"
+#include "quant-eval/Dialect/QE/IR/QEDialect.h"
+#include "quant-eval/Import/ONNXImporter.h"
+#include "quant-eval/Runtime/CompiledModel.h"
+#include "quant-eval/Runtime/Datasets.h"
+#include "quant-eval/Runtime/ModelStats.h"
+#include "quant-eval/Runtime/Preprocess.h"
+
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/InitAllDialects.h"
+#include "mlir/InitAllExtensions.h"
+#include "mlir/InitAllPasses.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Support/FileUtilities.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <numeric>
+
+using namespace mlir;
+using namespace quant_eval;
+namespace cl = llvm::cl;
+
+namespace {
+cl::OptionCategory runCategory("quant-eval run options");
+cl::opt<std::string> modelPath(cl::Positional, cl::desc("<model>"),
+                               cl::Required, cl::cat(runCategory));
+cl::opt<std::string> datasetName(
+    "dataset",
+    cl::desc("fashion-mnist, idx:IMAGES,LABELS or npy:INPUTS.npy,LABELS.npy"),
+    cl::init("fashion-mnist"), cl::cat(runCategory));
+cl::opt<std::string> split("split", cl::desc("train or test"), cl::init("test"),
+                           cl::cat(runCategory));
+cl::opt<int64_t> limit("limit", cl::desc("Evaluate the first N samples only"),
+                       cl::init(0), cl::cat(runCategory));
+cl::opt<int64_t> batch("batch",
+                       cl::desc("Batch size for ONNX models (an .mlir model "
+                                "keeps its own)"),
+                       cl::init(1), cl::cat(runCategory));
+cl::opt<std::string> jsonPath("json", cl::desc("Also write the results here"),
+                              cl::init(""), cl::cat(runCategory));
+cl::opt<std::string>
+    dumpOutputs("dump-outputs",
+                cl::desc("Write every sample's model output to this .npy"),
+                cl::init(""), cl::cat(runCategory));
+cl::opt<int> warmup("warmup", cl::desc("Untimed runs before timing"),
+                    cl::init(3), cl::cat(runCategory));
+cl::opt<int> repeat("repeat", cl::desc("Timed runs of one batch"), cl::init(21),
+                    cl::cat(runCategory));
+cl::opt<std::string> meanOpt("mean", cl::desc("Override the mean, e.g. 0.286"),
+                             cl::init(""), cl::cat(runCategory));
+cl::opt<std::string> stdOpt("std", cl::desc("Override the std"), cl::init(""),
+                            cl::cat(runCategory));
+cl::opt<std::string> scaleOpt("scale", cl::desc("Override the pixel scale"),
+                              cl::init(""), cl::cat(runCategory));
+cl::opt<std::string> layoutOpt("layout", cl::desc("Override NCHW/NHWC"),
+                               cl::init(""), cl::cat(runCategory));
+cl::opt<bool> quiet("quiet", cl::desc("No progress bar"), cl::init(false),
+                    cl::cat(runCategory));
+
+int fail(const llvm::Twine &message) {
+  llvm::errs() << "quant-eval: " << message << "\n";
+  return 1;
+}
+
+int fail(llvm::Error err) {
+  std::string msg = llvm::toString(std::move(err));
+  return fail(msg);
+}
+
+OwningOpRef<ModuleOp> loadModel(MLIRContext &ctx, const std::string &path) {
+  auto buffer = openInputFile(path);
+  if (!buffer) {
+    llvm::errs() << "quant-eval: cannot read " << path << "\n";
+    return nullptr;
+  }
+  llvm::StringRef p(path);
+  if (p.ends_with(".onnx") || p.ends_with(".onnxtxt")) {
+    ONNXImportOptions options;
+    options.batchSize = batch;
+    return importONNXModel(buffer->getBuffer(), path, &ctx, options);
+  }
+  llvm::SourceMgr sm;
+  sm.AddNewSourceBuffer(std::move(buffer), llvm::SMLoc());
+  return parseSourceFile<ModuleOp>(sm, &ctx);
+}
+
+llvm::Expected<ImageDataset> loadDataset() {
+  llvm::StringRef name(datasetName);
+  if (name == "fashion-mnist")
+    return loadFashionMNIST(split);
+  if (name.consume_front("idx:")) {
+    auto [images, labels] = name.split(',');
+    return loadIDXDataset(images.str(), labels.str());
+  }
+  if (name.consume_front("npy:")) {
+    auto [images, labels] = name.split(',');
+    auto x = readNpy(images.str());
+    if (!x)
+      return x.takeError();
+    auto y = readNpy(labels.str());
+    if (!y)
+      return y.takeError();
+    // Images as N x H x W (x C) uint8-range values.
+    if (x->shape.size() < 3 || y->shape.size() != 1 ||
+        y->shape[0] != x->shape[0])
+      return llvm::createStringError(
+          "npy data must be N x H x W (x C) images and N labels");
+    ImageDataset ds;
+    ds.count = x->shape[0];
+    ds.height = x->shape[1];
+    ds.width = x->shape[2];
+    ds.channels = x->shape.size() > 3 ? x->shape[3] : 1;
+    ds.pixels.reserve(x->data.size());
+    for (float v : x->data)
+      ds.pixels.push_back(static_cast<uint8_t>(std::clamp(v, 0.0f, 255.0f)));
+    for (float v : y->data)
+      ds.labels.push_back(static_cast<int64_t>(v));
+    return ds;
+  }
+  return llvm::createStringError("unknown --dataset '" + datasetName + "'");
+}
+
+double percentile(std::vector<double> v, double p) {
+  std::sort(v.begin(), v.end());
+  double pos = p * (v.size() - 1);
+  size_t lo = static_cast<size_t>(std::floor(pos));
+  size_t hi = std::min(lo + 1, v.size() - 1);
+  return v[lo] + (v[hi] - v[lo]) * (pos - lo);
+}
+
+int runCommand(int argc, char **argv) {
+  cl::HideUnrelatedOptions(runCategory);
+  cl::ParseCommandLineOptions(argc, argv, "quant-eval run\n");
+
+  DialectRegistry registry;
+  registerAllDialects(registry);
+  registerAllExtensions(registry);
+  qe::registerQEDialect(registry);
+  MLIRContext ctx(registry);
+  ctx.loadAllAvailableDialects();
+  OwningOpRef<ModuleOp> module = loadModel(ctx, modelPath);
+  if (!module)
+    return 1;
+
+  ParameterSize size = measureParameters(*module);
+  Preprocessing pre;
+  if (auto err = pre.update(getModelMetadata(*module)))
+    return fail(std::move(err));
+  llvm::StringMap<std::string> overrides;
+  if (!meanOpt.empty())
+    overrides["qe.mean"] = meanOpt;
+  if (!stdOpt.empty())
+    overrides["qe.std"] = stdOpt;
+  if (!scaleOpt.empty())
+    overrides["qe.scale"] = scaleOpt;
+  if (!layoutOpt.empty())
+    overrides["qe.layout"] = layoutOpt;
+  if (auto err = pre.update(overrides))
+    return fail(std::move(err));
+
+  auto compileStart = std::chrono::steady_clock::now();
+  auto model = CompiledModel::compileJIT(*module);
+  if (!model)
+    return fail(model.takeError());
+  double compileSeconds = std::chrono::duration<double>(
+                              std::chrono::steady_clock::now() - compileStart)
+                              .count();
+  const ModelSignature &sig = (*model)->signature();
+  if (sig.inputShape.size() != 4 || sig.outputShape.size() != 2 ||
+      sig.outputShape[0] != sig.inputShape[0])
+    return fail("run expects an image classifier: a 4-D input and a "
+                "[batch, classes] output");
+  int64_t b = sig.inputShape[0], classes = sig.outputShape[1];
+  int64_t c, h, w;
+  if (pre.layout == Layout::NCHW)
+    c = sig.inputShape[1], h = sig.inputShape[2], w = sig.inputShape[3];
+  else
+    h = sig.inputShape[1], w = sig.inputShape[2], c = sig.inputShape[3];
+
+  auto data = loadDataset();
+  if (!data)
+    return fail(data.takeError());
+  int64_t n = data->count;
+  if (limit > 0)
+    n = std::min<int64_t>(n, limit);
+  // Whole batches only; a ragged tail is padded with repeats and not counted.
+  std::vector<float> input(sig.inputElements()), output(sig.outputElements());
+  std::vector<float> allOutputs;
+  int64_t top1 = 0, top5 = 0, perSample = c * h * w;
+  for (int64_t start = 0; start < n; start += b) {
+    for (int64_t i = 0; i < b; ++i) {
+      int64_t idx = std::min(start + i, n - 1);
+      if (auto err = preprocessImage(*data, idx, pre, c, h, w,
+                                     input.data() + i * perSample))
+        return fail(std::move(err));
+    }
+    (*model)->run(input.data(), output.data());
+    for (int64_t i = 0; i < b && start + i < n; ++i) {
+      const float *logits = output.data() + i * classes;
+      int64_t label = data->labels[start + i];
+      if (!dumpOutputs.empty())
+        allOutputs.insert(allOutputs.end(), logits, logits + classes);
+      int64_t rank = 0;
+      for (int64_t k = 0; k < classes; ++k)
+        if (logits[k] > logits[label] ||
+            (logits[k] == logits[label] && k < label))
+          ++rank;
+      top1 += rank == 0;
+      top5 += rank < 5;
+    }
+    if (!quiet) {
+      int64_t done = std::min(start + b, n);
+      int bar = static_cast<int>(30 * done / n);
+      llvm::errs() << "\r[" << std::string(bar, '=')
+                   << std::string(30 - bar, ' ') << "] " << done << "/" << n;
+    }
+  }
+  if (!quiet)
+    llvm::errs() << "\n";
+
+  // Latency: one batch of the last inputs, after warm-up.
+  for (int i = 0; i < warmup; ++i)
+    (*model)->run(input.data(), output.data());
+  std::vector<double> perSampleMs;
+  for (int i = 0; i < std::max(1, int(repeat)); ++i) {
+    auto t0 = std::chrono::steady_clock::now();
+    (*model)->run(input.data(), output.data());
+    double ms = std::chrono::duration<double, std::milli>(
+                    std::chrono::steady_clock::now() - t0)
+                    .count();
+    perSampleMs.push_back(ms / b);
+  }
+  double median = percentile(perSampleMs, 0.5),
+         p90 = percentile(perSampleMs, 0.9);
+
+  if (!dumpOutputs.empty())
+    if (auto err = writeNpy(dumpOutputs, {n, classes}, allOutputs.data()))
+      return fail(std::move(err));
+
+  double acc1 = double(top1) / n, acc5 = double(top5) / n;
+  llvm::outs() << "model:     " << modelPath << "\n";
+  llvm::outs() << "data:      " << datasetName << " (" << split << "), " << n
+               << " samples, batch " << b << "\n";
+  llvm::outs() << llvm::format("top-1:     %.4f (%lld/%lld)\n", acc1,
+                               (long long)top1, (long long)n);
+  llvm::outs() << llvm::format("top-5:     %.4f (%lld/%lld)\n", acc5,
+                               (long long)top5, (long long)n);
+  llvm::outs() << llvm::format(
+      "size:      %lld bytes stored, %lld bytes as float32 (%lld parameters, "
+      "%.1f%% of float32)\n",
+      (long long)size.storedBytes(), (long long)size.float32Bytes(),
+      (long long)size.parameters,
+      size.parameters ? 100.0 * size.storedBytes() / size.float32Bytes() : 0.0);
+  llvm::outs() << llvm::format(
+      "latency:   %.4f ms median, %.4f ms p90 per sample (%d runs of batch "
+      "%lld after %d warm-up)\n",
+      median, p90, int(perSampleMs.size()), (long long)b, int(warmup));
+  llvm::outs() << llvm::format("compile:   %.2f s\n", compileSeconds);
+
+  if (!jsonPath.empty()) {
+    llvm::json::Object result{
+        {"model", modelPath},
+        {"dataset", datasetName},
+        {"split", split},
+        {"samples", n},
+        {"batch", b},
+        {"top1", acc1},
+        {"top5", acc5},
+        {"top1_correct", top1},
+        {"top5_correct", top5},
+        {"parameters", size.parameters},
+        {"stored_bytes", size.storedBytes()},
+        {"float32_bytes", size.float32Bytes()},
+        {"latency_ms_median", median},
+        {"latency_ms_p90", p90},
+        {"latency_runs", int64_t(perSampleMs.size())},
+        {"compile_seconds", compileSeconds},
+    };
+    std::error_code ec;
+    llvm::raw_fd_ostream os(jsonPath, ec);
+    if (ec)
+      return fail(jsonPath + ": " + ec.message());
+    os << llvm::formatv("{0:2}", llvm::json::Value(std::move(result))) << "\n";
+  }
+  return 0;
+}
+} // namespace
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
+  registerAllPasses();
+  qe::registerConversionPasses();
+  if (argc < 2 || llvm::StringRef(argv[1]).starts_with("-")) {
+    llvm::errs() << "usage: quant-eval run MODEL [options]   (quant-eval run "
+                    "--help for the options)\n";
+    return argc < 2 ? 1 : 0;
+  }
+  llvm::StringRef command(argv[1]);
+  if (command == "run")
+    return runCommand(argc - 1, argv + 1);
+  return fail("unknown command '" + command + "'; known: run");
+}
