@@ -19,6 +19,13 @@ ParameterSize measureParameters(ModuleOp module) {
     if (!type || !isa<FloatType>(type.getElementType()) ||
         !type.hasStaticShape() || type.getNumElements() < 2)
       return;
+    // A splat is stored as one value; importers also synthesize splats
+    // (the zero bias of a bias-free convolution) that no model stores.
+    Attribute value;
+    if (matchPattern(op->getResult(0), m_Constant(&value)))
+      if (auto dense = dyn_cast<DenseElementsAttr>(value);
+          dense && dense.isSplat())
+        return;
     int64_t n = type.getNumElements();
     size.parameters += n;
     Value result = op->getResult(0);

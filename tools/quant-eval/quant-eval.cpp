@@ -2,9 +2,11 @@
 //
 //   quant-eval run MODEL (.onnx | .onnxtxt | .mlir) --dataset fashion-mnist
 //       --split test [--limit N] [--batch B] [--json FILE]
+//   quant-eval infer MODEL --input X.npy --output Y.npy
 //
-// Compiles the model to native code, runs it over a data set and reports
-// top-1/top-5 accuracy, parameter size and latency per sample.
+// `run` compiles the model to native code, runs it over a data set and
+// reports top-1/top-5 accuracy, parameter size and latency per sample.
+// `infer` runs it once on an array a user brings.
 //
 //===----------------------------------------------------------------------===//
 
@@ -74,6 +76,12 @@ cl::opt<std::string> layoutOpt("layout", cl::desc("Override NCHW/NHWC"),
                                cl::init(""), cl::cat(runCategory));
 cl::opt<bool> quiet("quiet", cl::desc("No progress bar"), cl::init(false),
                     cl::cat(runCategory));
+cl::opt<std::string> inputNpy("input",
+                              cl::desc("infer: the model input as .npy"),
+                              cl::init(""), cl::cat(runCategory));
+cl::opt<std::string> outputNpy("output",
+                               cl::desc("infer: where to write the output"),
+                               cl::init(""), cl::cat(runCategory));
 
 int fail(const llvm::Twine &message) {
   llvm::errs() << "quant-eval: " << message << "\n";
@@ -146,15 +154,52 @@ double percentile(std::vector<double> v, double p) {
   return v[lo] + (v[hi] - v[lo]) * (pos - lo);
 }
 
-int runCommand(int argc, char **argv) {
-  cl::HideUnrelatedOptions(runCategory);
-  cl::ParseCommandLineOptions(argc, argv, "quant-eval run\n");
-
+DialectRegistry makeRegistry() {
   DialectRegistry registry;
   registerAllDialects(registry);
   registerAllExtensions(registry);
   qe::registerQEDialect(registry);
-  MLIRContext ctx(registry);
+  return registry;
+}
+
+int inferCommand(int argc, char **argv) {
+  cl::HideUnrelatedOptions(runCategory);
+  cl::ParseCommandLineOptions(argc, argv, "quant-eval infer\n");
+  if (inputNpy.empty() || outputNpy.empty())
+    return fail("infer needs --input X.npy and --output Y.npy");
+  MLIRContext ctx(makeRegistry());
+  ctx.loadAllAvailableDialects();
+  OwningOpRef<ModuleOp> module = loadModel(ctx, modelPath);
+  if (!module)
+    return 1;
+  auto input = readNpy(inputNpy);
+  if (!input)
+    return fail(input.takeError());
+  auto model = CompiledModel::compileJIT(*module);
+  if (!model)
+    return fail(model.takeError());
+  const ModelSignature &sig = (*model)->signature();
+  if (input->shape != sig.inputShape) {
+    std::string got, want;
+    for (int64_t d : input->shape)
+      got += std::to_string(d) + " ";
+    for (int64_t d : sig.inputShape)
+      want += std::to_string(d) + " ";
+    return fail(inputNpy + " has shape [ " + got + "] but the model takes [ " +
+                want + "]");
+  }
+  std::vector<float> output(sig.outputElements());
+  (*model)->run(input->data.data(), output.data());
+  if (auto err = writeNpy(outputNpy, sig.outputShape, output.data()))
+    return fail(std::move(err));
+  return 0;
+}
+
+int runCommand(int argc, char **argv) {
+  cl::HideUnrelatedOptions(runCategory);
+  cl::ParseCommandLineOptions(argc, argv, "quant-eval run\n");
+
+  MLIRContext ctx(makeRegistry());
   ctx.loadAllAvailableDialects();
   OwningOpRef<ModuleOp> module = loadModel(ctx, modelPath);
   if (!module)
@@ -309,12 +354,14 @@ int main(int argc, char **argv) {
   registerAllPasses();
   qe::registerConversionPasses();
   if (argc < 2 || llvm::StringRef(argv[1]).starts_with("-")) {
-    llvm::errs() << "usage: quant-eval run MODEL [options]   (quant-eval run "
-                    "--help for the options)\n";
+    llvm::errs() << "usage: quant-eval run|infer MODEL [options]   "
+                    "(quant-eval run --help for the options)\n";
     return argc < 2 ? 1 : 0;
   }
   llvm::StringRef command(argv[1]);
   if (command == "run")
     return runCommand(argc - 1, argv + 1);
-  return fail("unknown command '" + command + "'; known: run");
+  if (command == "infer")
+    return inferCommand(argc - 1, argv + 1);
+  return fail("unknown command '" + command + "'; known: run, infer");
 }

@@ -12,10 +12,12 @@
 namespace quant_eval {
 
 /// The parameters of a model: every float constant with more than one
-/// element (weights, biases, batch-norm statistics; scalar constants such as
-/// zero points are not parameters). A constant behind a qe.fake_quant is
-/// stored at that op's bit width, plus its scales (32 bits each) and zero
-/// points (at the grid's width); others at their element type's width.
+/// element (weights, biases, batch-norm statistics) that is not a splat
+/// (scalars such as zero points, and the zero biases the importer adds to
+/// bias-free convolutions, are not parameters). A constant behind a
+/// qe.fake_quant is stored at that op's bit width, plus its scales (32 bits
+/// each) and zero points (at the grid's width); others at their element type's
+/// width.
 struct ParameterSize {
   int64_t parameters = 0;
   int64_t storedBits = 0;

@@ -225,6 +225,25 @@ def export_onnx(model, path):
         opset_version=OPSET,
         training=torch.onnx.TrainingMode.PRESERVE,
         do_constant_folding=False)
+    add_preprocessing_metadata(path)
+
+
+def add_preprocessing_metadata(path):
+    """Record the input preprocessing in the model itself.
+
+    quant-eval reads metadata_props named "qe.*" (the importer keeps them as
+    the module's qe.metadata), so `quant-eval run` needs no flags.
+    """
+    import onnx
+
+    model = onnx.load(path)
+    props = {"qe.scale": "255", "qe.mean": str(MEAN), "qe.std": str(STD),
+             "qe.layout": "NCHW"}
+    del model.metadata_props[:]
+    for key, value in props.items():
+        entry = model.metadata_props.add()
+        entry.key, entry.value = key, value
+    onnx.save(model, path)
 
 
 def verify_onnx(path, images, expected_logits):
