@@ -34,3 +34,9 @@ tools = [
 llvm_config.add_tool_substitutions(tools, tool_dirs)
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.with_environment("PATH", config.qe_tools_dir, append_path=True)
+
+# AArch64 tests need Debian's cross compiler and qemu-user (scripts/bootstrap
+# installs both); without them they are reported as unsupported, not passed.
+import shutil
+if shutil.which("aarch64-linux-gnu-gcc") and shutil.which("qemu-aarch64"):
+    config.available_features.add("aarch64-cross")

@@ -15,6 +15,7 @@ output with its expectation.
 
 Usage: small_cnn.py OUT_DIR [--seed S]
        small_cnn.py --check OUTPUT.npy EXPECTED.npy --atol A
+         (a .f32 output is raw float32, as runtime/aot/qe_run_model writes)
 """
 
 import argparse
@@ -224,7 +225,9 @@ def main():
     ap.add_argument("--atol", type=float, default=1e-5)
     args = ap.parse_args()
     if args.check:
-        got, want = np.load(args.check[0]), np.load(args.check[1])
+        load = lambda p: (np.fromfile(p, np.float32) if p.endswith(".f32")
+                          else np.load(p))
+        got, want = load(args.check[0]), load(args.check[1])
         err = float(np.abs(got.reshape(want.shape) - want).max())
         print("max |output - expected| = %.3g (tolerance %g)" % (err, args.atol))
         sys.exit(0 if err <= args.atol else 1)
@@ -233,6 +236,7 @@ def main():
     write_mlir(p, os.path.join(args.out, "small_cnn.mlir"), False)
     write_mlir(p, os.path.join(args.out, "small_cnn_fq.mlir"), True)
     np.save(os.path.join(args.out, "input.npy"), p.x)
+    p.x.tofile(os.path.join(args.out, "input.f32"))
     np.save(os.path.join(args.out, "expected.npy"), forward(p, False))
     np.save(os.path.join(args.out, "expected_fq.npy"), forward(p, True))
 

@@ -76,6 +76,12 @@ cl::opt<std::string> layoutOpt("layout", cl::desc("Override NCHW/NHWC"),
                                cl::init(""), cl::cat(runCategory));
 cl::opt<bool> quiet("quiet", cl::desc("No progress bar"), cl::init(false),
                     cl::cat(runCategory));
+cl::opt<std::string> sharedObject(
+    "shared-object",
+    cl::desc("Run this AOT-built shared object (exporting _mlir_ciface_main) "
+             "instead of JIT-compiling the model; the model still gives the "
+             "signature, size and preprocessing"),
+    cl::init(""), cl::cat(runCategory));
 cl::opt<std::string> inputNpy("input",
                               cl::desc("infer: the model input as .npy"),
                               cl::init(""), cl::cat(runCategory));
@@ -91,6 +97,16 @@ int fail(const llvm::Twine &message) {
 int fail(llvm::Error err) {
   std::string msg = llvm::toString(std::move(err));
   return fail(msg);
+}
+
+/// JIT-compiles `module`, or loads --shared-object with its signature.
+llvm::Expected<std::unique_ptr<CompiledModel>> compile(ModuleOp module) {
+  if (sharedObject.empty())
+    return CompiledModel::compileJIT(module);
+  auto sig = getModelSignature(module);
+  if (!sig)
+    return sig.takeError();
+  return CompiledModel::loadShared(sharedObject, std::move(*sig));
 }
 
 OwningOpRef<ModuleOp> loadModel(MLIRContext &ctx, const std::string &path) {
@@ -175,7 +191,7 @@ int inferCommand(int argc, char **argv) {
   auto input = readNpy(inputNpy);
   if (!input)
     return fail(input.takeError());
-  auto model = CompiledModel::compileJIT(*module);
+  auto model = compile(*module);
   if (!model)
     return fail(model.takeError());
   const ModelSignature &sig = (*model)->signature();
@@ -222,7 +238,7 @@ int runCommand(int argc, char **argv) {
     return fail(std::move(err));
 
   auto compileStart = std::chrono::steady_clock::now();
-  auto model = CompiledModel::compileJIT(*module);
+  auto model = compile(*module);
   if (!model)
     return fail(model.takeError());
   double compileSeconds = std::chrono::duration<double>(
