@@ -36,6 +36,41 @@ def ConvertQEToLinalg : Pass<"convert-qe-to-linalg", "func::FuncOp"> {
   ];
 }
 
+def VectorizeContractions : Pass<"qe-vectorize-contractions", "func::FuncOp"> {
+  let summary = "Tile and vectorize convolutions and matmuls on tensors";
+  let description = [{
+    Gives the compute-heavy linalg ops (2-D convolutions, `matmul`,
+    `batch_matmul`, as produced by tosa-to-linalg-named) register-sized
+    tiles and turns each tile into vector code, so that no convolution or
+    matmul runs as scalar loops:
+
+    0. rewrite `conv_2d_nhwc_fhwc` with a constant filter to
+       `conv_2d_nhwc_hwcf`, transposing the filter at compile time (the
+       layout the decomposition and the vectorizer handle);
+    1. tile with `scf.for` loops (sizes per op kind, below);
+    2. decompose the tiled 2-D convolutions, whose kernel window is now one
+       row, into 1-D convolutions;
+    3. vectorize them (`vector.contract`, `vector.fma`) and fold the tensor
+       slices into vector transfers.
+
+    A tile size is lowered to the largest divisor of its loop range, so that
+    every tile is static. Ops it cannot handle (dynamic shapes, other kinds)
+    are left as they are and lower to loops. The tile sizes follow measurements on AVX2/FMA:
+    larger output tiles spill registers.
+  }];
+  let dependentDialects = [
+    "::mlir::scf::SCFDialect",
+    "::mlir::vector::VectorDialect",
+    "::mlir::tensor::TensorDialect"
+  ];
+  let options = [
+    ListOption<"convTileSizes", "conv-tile-sizes", "int64_t",
+               "Tiles of conv_2d_nhwc_hwcf over (n, oh, ow, f, kh, kw, c)">,
+    ListOption<"matmulTileSizes", "matmul-tile-sizes", "int64_t",
+               "Tiles of batch_matmul over (b, m, n, k); matmul drops b">
+  ];
+}
+
 def AnnotateTarget : Pass<"qe-annotate-target", "ModuleOp"> {
   let summary = "Record the code-generation target and expose public functions to C";
   let description = [{

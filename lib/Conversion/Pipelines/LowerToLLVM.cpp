@@ -67,7 +67,8 @@ void mlir::qe::buildLowerToLLVMPipeline(OpPassManager &pm,
       "tosa-to-linalg-named,tosa-to-linalg,"
       "tosa-to-arith{include-apply-rescale=true},tosa-to-tensor),"
       "canonicalize,cse,"
-      "func.func(linalg-fuse-elementwise-ops),"
+      "func.func(linalg-fuse-elementwise-ops,qe-vectorize-contractions),"
+      "canonicalize,cse,"
       "one-shot-bufferize{bufferize-function-boundaries "
       "function-boundary-type-conversion=identity-layout-map},"
       // Results become caller-owned out-parameters: the runner allocates
@@ -75,8 +76,12 @@ void mlir::qe::buildLowerToLLVMPipeline(OpPassManager &pm,
       "buffer-results-to-out-params{hoist-static-allocs=true "
       "modify-public-functions=true},"
       "buffer-deallocation-pipeline,"
-      "func.func(convert-linalg-to-loops),lower-affine,convert-scf-to-cf,"
-      "convert-math-to-llvm,expand-strided-metadata,"
+      "func.func(convert-linalg-to-loops),"
+      "func.func(convert-vector-to-scf{full-unroll=true}),"
+      "lower-affine,convert-scf-to-cf,"
+      "convert-vector-to-llvm{vector-contract-lowering=outerproduct},"
+      // expand-strided-metadata introduces affine.apply: lower it again.
+      "convert-math-to-llvm,expand-strided-metadata,lower-affine,"
       "finalize-memref-to-llvm,convert-func-to-llvm,convert-arith-to-llvm,"
       "convert-cf-to-llvm,convert-index-to-llvm,reconcile-unrealized-casts";
   std::string error;

@@ -1,0 +1,181 @@
+//===- VectorizeContractions.cpp - Tile and vectorize conv and matmul -----===//
+
+#include "quant-eval/Conversion/Passes.h"
+
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
+#include "mlir/Dialect/Tensor/Transforms/Transforms.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
+#include "mlir/Dialect/Vector/Transforms/VectorRewritePatterns.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+namespace mlir::qe {
+#define GEN_PASS_DEF_VECTORIZECONTRACTIONS
+#include "quant-eval/Conversion/Passes.h.inc"
+} // namespace mlir::qe
+
+using namespace mlir;
+
+namespace {
+
+/// TOSA convolutions arrive with FHWC filters, but the 1-D decomposition and
+/// the vectorizer handle HWCF. A constant filter is transposed here, at
+/// compile time; a computed one keeps the op as it is.
+void rewriteConstantFilterToHWCF(IRRewriter &rewriter,
+                                 linalg::Conv2DNhwcFhwcOp op) {
+  auto constant = op.getInputs()[1].getDefiningOp<arith::ConstantOp>();
+  auto type = cast<RankedTensorType>(op.getInputs()[1].getType());
+  if (!constant || !type.getElementType().isF32() || !type.hasStaticShape())
+    return;
+  std::vector<float> fhwc;
+  Attribute value = constant.getValue();
+  if (auto dense = dyn_cast<DenseFPElementsAttr>(value)) {
+    for (float v : dense.getValues<float>())
+      fhwc.push_back(v);
+  } else if (auto blob = dyn_cast<DenseF32ResourceElementsAttr>(value)) {
+    std::optional<ArrayRef<float>> data = blob.tryGetAsArrayRef();
+    if (!data)
+      return;
+    fhwc.assign(data->begin(), data->end());
+  } else {
+    return;
+  }
+  int64_t f = type.getDimSize(0), h = type.getDimSize(1),
+          w = type.getDimSize(2), c = type.getDimSize(3);
+  std::vector<float> hwcf(fhwc.size());
+  for (int64_t fi = 0; fi < f; ++fi)
+    for (int64_t hi = 0; hi < h; ++hi)
+      for (int64_t wi = 0; wi < w; ++wi)
+        for (int64_t ci = 0; ci < c; ++ci)
+          hwcf[((hi * w + wi) * c + ci) * f + fi] =
+              fhwc[((fi * h + hi) * w + wi) * c + ci];
+  auto newType = RankedTensorType::get({h, w, c, f}, type.getElementType());
+  rewriter.setInsertionPoint(op);
+  Value filter = arith::ConstantOp::create(
+      rewriter, constant.getLoc(), newType,
+      DenseResourceElementsAttr::get(
+          newType, "qe_hwcf_filter",
+          HeapAsmResourceBlob::allocateAndCopyInferAlign(
+              ArrayRef<float>(hwcf))));
+  SmallVector<NamedAttribute> attrs = {
+      rewriter.getNamedAttr("strides", op.getStrides()),
+      rewriter.getNamedAttr("dilations", op.getDilations())};
+  auto conv = linalg::Conv2DNhwcHwcfOp::create(
+      rewriter, op.getLoc(), op->getResultTypes(),
+      ValueRange{op.getInputs()[0], filter}, op.getOutputs(), attrs);
+  rewriter.replaceOp(op, conv->getResults());
+}
+
+struct VectorizeContractionsPass
+    : public qe::impl::VectorizeContractionsBase<VectorizeContractionsPass> {
+  using Base::Base;
+
+  /// Tile sizes for `op`, or nothing to leave it alone.
+  std::optional<SmallVector<int64_t>> getTileSizes(linalg::LinalgOp op) {
+    auto pick = [](ArrayRef<int64_t> option,
+                   ArrayRef<int64_t> fallback) -> SmallVector<int64_t> {
+      return option.empty() ? SmallVector<int64_t>(fallback)
+                            : SmallVector<int64_t>(option);
+    };
+    if (isa<linalg::Conv2DNhwcHwcfOp>(op))
+      return pick(convTileSizes, {1, 1, 8, 8, 1, 1, 8});
+    SmallVector<int64_t> mm = pick(matmulTileSizes, {1, 4, 16, 8});
+    if (isa<linalg::BatchMatmulOp>(op) && mm.size() == 4)
+      return mm;
+    if (isa<linalg::MatmulOp>(op) && mm.size() == 4)
+      return SmallVector<int64_t>(mm.begin() + 1, mm.end());
+    return std::nullopt;
+  }
+
+  void runOnOperation() override {
+    func::FuncOp func = getOperation();
+    MLIRContext *ctx = &getContext();
+    IRRewriter rewriter(ctx);
+
+    SmallVector<linalg::Conv2DNhwcFhwcOp> fhwc;
+    func.walk([&](linalg::Conv2DNhwcFhwcOp op) { fhwc.push_back(op); });
+    for (linalg::Conv2DNhwcFhwcOp op : fhwc)
+      rewriteConstantFilterToHWCF(rewriter, op);
+
+    // 1. Tile.
+    SmallVector<linalg::LinalgOp> targets;
+    func.walk([&](linalg::LinalgOp op) {
+      if (op.hasPureTensorSemantics() && op.hasDynamicShape() == false &&
+          getTileSizes(op))
+        targets.push_back(op);
+    });
+    for (linalg::LinalgOp op : targets) {
+      SmallVector<int64_t> sizes = *getTileSizes(op);
+      if (sizes.size() != op.getNumLoops()) {
+        op.emitError() << "qe-vectorize-contractions: " << sizes.size()
+                       << " tile sizes for an op with " << op.getNumLoops()
+                       << " loops";
+        return signalPassFailure();
+      }
+      // Tiles must divide the loop ranges so that every tile is static
+      // (vectorizable without masks): take the largest divisor of each
+      // range that does not exceed the requested size.
+      SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+      for (auto [size, range] : llvm::zip(sizes, ranges)) {
+        if (size <= 0 || size >= range) {
+          size = size <= 0 ? 0 : range;
+          continue;
+        }
+        while (range % size != 0)
+          --size;
+      }
+      scf::SCFTilingOptions options;
+      options.setTileSizes(getAsIndexOpFoldResult(ctx, sizes));
+      rewriter.setInsertionPoint(op);
+      FailureOr<scf::SCFTilingResult> tiled = scf::tileUsingSCF(
+          rewriter, cast<TilingInterface>(op.getOperation()), options);
+      if (failed(tiled))
+        continue;
+      rewriter.replaceOp(op, tiled->replacements);
+    }
+
+    // 2. Tiled convolutions have one kernel row: make them 1-D.
+    {
+      RewritePatternSet patterns(ctx);
+      linalg::populateDecomposeConvolutionPatterns(patterns);
+      if (failed(applyPatternsGreedily(func, std::move(patterns))))
+        return signalPassFailure();
+    }
+
+    // 3. Vectorize the tiles (static shapes only).
+    SmallVector<linalg::LinalgOp> tiles;
+    func.walk([&](linalg::LinalgOp op) {
+      if (!op->getParentOfType<scf::ForOp>() || op.hasDynamicShape())
+        return;
+      if (isa<linalg::Conv1DNwcWcfOp, linalg::MatmulOp, linalg::BatchMatmulOp>(
+              op))
+        tiles.push_back(op);
+    });
+    for (linalg::LinalgOp op : tiles) {
+      rewriter.setInsertionPoint(op);
+      FailureOr<linalg::VectorizationResult> result = linalg::vectorize(
+          rewriter, op, /*inputVectorSizes=*/{}, /*inputScalableVecDims=*/{},
+          /*vectorizeNDExtract=*/false, /*flatten1DDepthwiseConv=*/false,
+          /*assumeDynamicDimsMatchVecSizes=*/false,
+          /*createNamedContraction=*/true);
+      if (failed(result))
+        continue;
+      if (result->replacements.empty())
+        rewriter.eraseOp(op);
+      else
+        rewriter.replaceOp(op, result->replacements);
+    }
+
+    // Clean up: contractions in canonical form, slices folded into
+    // transfers (or bufferization makes copies of every tile).
+    RewritePatternSet patterns(ctx);
+    vector::populateVectorReductionToContractPatterns(patterns);
+    vector::populateVectorTransferPermutationMapLoweringPatterns(patterns);
+    tensor::populateFoldTensorSubsetIntoVectorTransferPatterns(patterns);
+    if (failed(applyPatternsGreedily(func, std::move(patterns))))
+      return signalPassFailure();
+  }
+};
+} // namespace

@@ -1,0 +1,58 @@
+// RUN: quant-opt %s -split-input-file -qe-vectorize-contractions | FileCheck %s
+
+// A convolution with a constant FHWC filter becomes HWCF (transposed at
+// compile time), is tiled, decomposed to 1-D and vectorized.
+// CHECK-LABEL: func @conv
+// CHECK-NOT: linalg.conv_2d
+// CHECK: scf.for
+// CHECK: vector.transfer_read
+// CHECK: vector.contract
+// CHECK: vector.transfer_write
+func.func @conv(%x: tensor<1x10x10x8xf32>, %init: tensor<1x8x8x16xf32>) -> tensor<1x8x8x16xf32> {
+  %w = arith.constant dense<1.0> : tensor<16x3x3x8xf32>
+  %0 = linalg.conv_2d_nhwc_fhwc {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+         ins(%x, %w : tensor<1x10x10x8xf32>, tensor<16x3x3x8xf32>) outs(%init : tensor<1x8x8x16xf32>) -> tensor<1x8x8x16xf32>
+  return %0 : tensor<1x8x8x16xf32>
+}
+
+// -----
+
+// Tile sizes shrink to divisors of the loop ranges, so tiles stay static:
+// m = 6 with a requested 4 tiles by 3, n = 10 with 16 by 10, k = 12 with 8
+// by 6.
+// CHECK-LABEL: func @matmul
+// CHECK: vector.contract {{.*}} vector<1x3x6xf32>, vector<1x6x10xf32> into vector<1x3x10xf32>
+func.func @matmul(%a: tensor<1x6x12xf32>, %b: tensor<1x12x10xf32>, %c: tensor<1x6x10xf32>) -> tensor<1x6x10xf32> {
+  %0 = linalg.batch_matmul ins(%a, %b : tensor<1x6x12xf32>, tensor<1x12x10xf32>) outs(%c : tensor<1x6x10xf32>) -> tensor<1x6x10xf32>
+  return %0 : tensor<1x6x10xf32>
+}
+
+// -----
+
+// Dynamic shapes and filters computed at run time are left alone.
+// CHECK-LABEL: func @left_alone
+// CHECK: linalg.batch_matmul
+// CHECK: linalg.conv_2d_nhwc_fhwc
+func.func @left_alone(%a: tensor<1x?x12xf32>, %b: tensor<1x12x10xf32>, %c: tensor<1x?x10xf32>,
+                      %x: tensor<1x10x10x8xf32>, %w: tensor<16x3x3x8xf32>, %init: tensor<1x8x8x16xf32>)
+    -> (tensor<1x?x10xf32>, tensor<1x8x8x16xf32>) {
+  %0 = linalg.batch_matmul ins(%a, %b : tensor<1x?x12xf32>, tensor<1x12x10xf32>) outs(%c : tensor<1x?x10xf32>) -> tensor<1x?x10xf32>
+  %1 = linalg.conv_2d_nhwc_fhwc {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+         ins(%x, %w : tensor<1x10x10x8xf32>, tensor<16x3x3x8xf32>) outs(%init : tensor<1x8x8x16xf32>) -> tensor<1x8x8x16xf32>
+  return %0, %1 : tensor<1x?x10xf32>, tensor<1x8x8x16xf32>
+}
+
+// -----
+
+// The filter transpose is exact: FHWC [f][h][w][c] = 1000 f + c here
+// lands at HWCF [h][w][c][f]: the blob (after its 4-byte alignment header)
+// holds 0, 1000, 1, 1001 as little-endian f32 (0x447A0000 is 1000).
+// CHECK-LABEL: func @filter_transpose
+// CHECK: arith.constant dense_resource<qe_hwcf_filter> : tensor<1x1x2x2xf32>
+// CHECK: qe_hwcf_filter: "0x04000000000000000000{{7A44|7a44}}0000803F00{{.*}}"
+func.func @filter_transpose(%x: tensor<1x1x1x2xf32>, %init: tensor<1x1x1x2xf32>) -> tensor<1x1x1x2xf32> {
+  %w = arith.constant dense<[[[[0.0, 1.0]]], [[[1000.0, 1001.0]]]]> : tensor<2x1x1x2xf32>
+  %0 = linalg.conv_2d_nhwc_fhwc {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+         ins(%x, %w : tensor<1x1x1x2xf32>, tensor<2x1x1x2xf32>) outs(%init : tensor<1x1x1x2xf32>) -> tensor<1x1x1x2xf32>
+  return %0 : tensor<1x1x1x2xf32>
+}
