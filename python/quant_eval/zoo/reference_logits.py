@@ -1,0 +1,56 @@
+"""PyTorch logits of a zoo model on the first test images, as test data.
+
+Loads the committed ONNX file's weights back into the PyTorch module that
+was trained (the initializer names are the state_dict keys), runs it in
+eval mode on the first N Fashion-MNIST test images with the model's
+preprocessing, and writes the logits as .npy. quant-eval's integration test
+compares its compiled model against this file, so the reference is PyTorch
+itself, not quant-eval.
+
+Usage (from the repository root):
+    /usr/bin/python3 python/quant_eval/zoo/reference_logits.py \\
+        models/mobilenet_v2_fmnist.onnx models/mobilenet_v2_fmnist.logits100.npy --count 100
+"""
+
+import argparse
+import os
+import sys
+
+import numpy as np
+import onnx
+import torch
+from onnx import numpy_helper
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", ".."))
+
+from quant_eval import fashion_mnist  # noqa: E402
+from quant_eval.zoo import mobilenet_v2_fmnist as zoo  # noqa: E402
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("onnx_model")
+    ap.add_argument("out")
+    ap.add_argument("--count", type=int, default=100)
+    args = ap.parse_args()
+
+    model = zoo.MobileNetV2FMNIST()
+    weights = {i.name: torch.from_numpy(numpy_helper.to_array(i).copy())
+               for i in onnx.load(args.onnx_model).graph.initializer}
+    state = model.state_dict()
+    missing = [k for k in state if k not in weights and "num_batches" not in k]
+    if missing:
+        sys.exit("weights missing from the ONNX file: %s" % missing[:5])
+    model.load_state_dict({k: weights.get(k, v) for k, v in state.items()})
+    model.eval()
+
+    test_x, _ = fashion_mnist.load("test")
+    with torch.no_grad():
+        x = zoo.normalize(np.ascontiguousarray(test_x[:args.count]))
+        logits = model(x).numpy().astype(np.float32)
+    np.save(args.out, logits)
+    print("wrote %s: %s" % (args.out, logits.shape))
+
+
+if __name__ == "__main__":
+    main()
