@@ -3,10 +3,12 @@
 //   quant-eval run MODEL (.onnx | .onnxtxt | .mlir) --dataset fashion-mnist
 //       --split test [--limit N] [--batch B] [--json FILE]
 //   quant-eval infer MODEL --input X.npy --output Y.npy
+//   quant-eval bench MODEL [--repeat N] [--warmup W] [--json FILE]
 //
 // `run` compiles the model to native code, runs it over a data set and
 // reports top-1/top-5 accuracy, parameter size and latency per sample.
-// `infer` runs it once on an array a user brings.
+// `infer` runs it once on an array a user brings; `bench` measures latency
+// at batch 1 (a benchmark command, never a timed test).
 //
 //===----------------------------------------------------------------------===//
 
@@ -162,6 +164,16 @@ llvm::Expected<ImageDataset> loadDataset() {
   return llvm::createStringError("unknown --dataset '" + datasetName + "'");
 }
 
+struct Latency {
+  double median = 0, p90 = 0;
+  int runs = 0;
+};
+
+/// Times `repeat` runs of one batch after `warmup` untimed ones; per-sample
+/// milliseconds.
+Latency measureLatency(const CompiledModel &model, const float *input,
+                       float *output, int64_t batchSize);
+
 double percentile(std::vector<double> v, double p) {
   std::sort(v.begin(), v.end());
   double pos = p * (v.size() - 1);
@@ -176,6 +188,74 @@ DialectRegistry makeRegistry() {
   registerAllExtensions(registry);
   qe::registerQEDialect(registry);
   return registry;
+}
+
+Latency measureLatency(const CompiledModel &model, const float *input,
+                       float *output, int64_t batchSize) {
+  for (int i = 0; i < warmup; ++i)
+    model.run(input, output);
+  std::vector<double> perSampleMs;
+  for (int i = 0; i < std::max(1, int(repeat)); ++i) {
+    auto t0 = std::chrono::steady_clock::now();
+    model.run(input, output);
+    double ms = std::chrono::duration<double, std::milli>(
+                    std::chrono::steady_clock::now() - t0)
+                    .count();
+    perSampleMs.push_back(ms / batchSize);
+  }
+  return {percentile(perSampleMs, 0.5), percentile(perSampleMs, 0.9),
+          int(perSampleMs.size())};
+}
+
+/// quant-eval bench: latency at batch 1 on one thread (compiled models are
+/// single-threaded), on a deterministic pseudo-random input.
+int benchCommand(int argc, char **argv) {
+  cl::HideUnrelatedOptions(runCategory);
+  cl::ParseCommandLineOptions(argc, argv, "quant-eval bench\n");
+  batch = 1;
+  MLIRContext ctx(makeRegistry());
+  ctx.loadAllAvailableDialects();
+  OwningOpRef<ModuleOp> module = loadModel(ctx, modelPath);
+  if (!module)
+    return 1;
+  auto compileStart = std::chrono::steady_clock::now();
+  auto model = compile(*module);
+  if (!model)
+    return fail(model.takeError());
+  double compileSeconds = std::chrono::duration<double>(
+                              std::chrono::steady_clock::now() - compileStart)
+                              .count();
+  const ModelSignature &sig = (*model)->signature();
+  std::vector<float> input(sig.inputElements()), output(sig.outputElements());
+  uint32_t state = 12345;
+  for (float &v : input) {
+    state = state * 1664525u + 1013904223u;
+    v = float(state >> 8) / float(1 << 24) * 2.0f - 1.0f;
+  }
+  Latency latency =
+      measureLatency(**model, input.data(), output.data(),
+                     sig.inputShape.empty() ? 1 : sig.inputShape[0]);
+  llvm::outs() << llvm::format(
+      "bench:     %s, batch %lld, 1 thread: %.4f ms median, %.4f ms p90 "
+      "(%d runs after %d warm-up); compile %.2f s\n",
+      modelPath.c_str(),
+      (long long)(sig.inputShape.empty() ? 1 : sig.inputShape[0]),
+      latency.median, latency.p90, latency.runs, int(warmup), compileSeconds);
+  if (!jsonPath.empty()) {
+    llvm::json::Object result{{"model", modelPath},
+                              {"latency_ms_median", latency.median},
+                              {"latency_ms_p90", latency.p90},
+                              {"latency_runs", int64_t(latency.runs)},
+                              {"warmup", int64_t(warmup)},
+                              {"threads", int64_t(1)},
+                              {"compile_seconds", compileSeconds}};
+    std::error_code ec;
+    llvm::raw_fd_ostream os(jsonPath, ec);
+    if (ec)
+      return fail(jsonPath + ": " + ec.message());
+    os << llvm::formatv("{0:2}", llvm::json::Value(std::move(result))) << "\n";
+  }
+  return 0;
 }
 
 int inferCommand(int argc, char **argv) {
@@ -298,19 +378,8 @@ int runCommand(int argc, char **argv) {
     llvm::errs() << "\n";
 
   // Latency: one batch of the last inputs, after warm-up.
-  for (int i = 0; i < warmup; ++i)
-    (*model)->run(input.data(), output.data());
-  std::vector<double> perSampleMs;
-  for (int i = 0; i < std::max(1, int(repeat)); ++i) {
-    auto t0 = std::chrono::steady_clock::now();
-    (*model)->run(input.data(), output.data());
-    double ms = std::chrono::duration<double, std::milli>(
-                    std::chrono::steady_clock::now() - t0)
-                    .count();
-    perSampleMs.push_back(ms / b);
-  }
-  double median = percentile(perSampleMs, 0.5),
-         p90 = percentile(perSampleMs, 0.9);
+  Latency latency = measureLatency(**model, input.data(), output.data(), b);
+  double median = latency.median, p90 = latency.p90;
 
   if (!dumpOutputs.empty())
     if (auto err = writeNpy(dumpOutputs, {n, classes}, allOutputs.data()))
@@ -333,7 +402,7 @@ int runCommand(int argc, char **argv) {
   llvm::outs() << llvm::format(
       "latency:   %.4f ms median, %.4f ms p90 per sample (%d runs of batch "
       "%lld after %d warm-up)\n",
-      median, p90, int(perSampleMs.size()), (long long)b, int(warmup));
+      median, p90, latency.runs, (long long)b, int(warmup));
   llvm::outs() << llvm::format("compile:   %.2f s\n", compileSeconds);
 
   if (!jsonPath.empty()) {
@@ -352,7 +421,7 @@ int runCommand(int argc, char **argv) {
         {"float32_bytes", size.float32Bytes()},
         {"latency_ms_median", median},
         {"latency_ms_p90", p90},
-        {"latency_runs", int64_t(perSampleMs.size())},
+        {"latency_runs", int64_t(latency.runs)},
         {"compile_seconds", compileSeconds},
     };
     std::error_code ec;
@@ -370,7 +439,7 @@ int main(int argc, char **argv) {
   registerAllPasses();
   qe::registerConversionPasses();
   if (argc < 2 || llvm::StringRef(argv[1]).starts_with("-")) {
-    llvm::errs() << "usage: quant-eval run|infer MODEL [options]   "
+    llvm::errs() << "usage: quant-eval run|infer|bench MODEL [options]   "
                     "(quant-eval run --help for the options)\n";
     return argc < 2 ? 1 : 0;
   }
@@ -379,5 +448,7 @@ int main(int argc, char **argv) {
     return runCommand(argc - 1, argv + 1);
   if (command == "infer")
     return inferCommand(argc - 1, argv + 1);
-  return fail("unknown command '" + command + "'; known: run, infer");
+  if (command == "bench")
+    return benchCommand(argc - 1, argv + 1);
+  return fail("unknown command '" + command + "'; known: run, infer, bench");
 }

@@ -19,7 +19,9 @@ def ConvertQEToLinalg : Pass<"convert-qe-to-linalg", "func::FuncOp"> {
       round-half-up). Per-axis scales and zero points are constant tensors
       indexed by the axis.
     * `qe.po2_quant`: sign · 2^clamp(roundeven(log2(min(|x|, max)))) in f64.
-    * `qe.batch_norm`: `(x − mean) · scale / sqrt(variance + ε) + offset`.
+    * `qe.batch_norm`: `(x − mean) · scale / sqrt(variance + ε) + offset`;
+      with constant statistics the per-channel factor is computed at
+      compile time (in f64, rounded once).
     * `qe.observe`: removed (the statistics runtime is a separate lowering);
       with `erase-observers=false` the pass fails instead, so a calibration
       build never loses its probes silently.
@@ -46,7 +48,8 @@ def VectorizeContractions : Pass<"qe-vectorize-contractions", "func::FuncOp"> {
 
     0. rewrite `conv_2d_nhwc_fhwc` with a constant filter to
        `conv_2d_nhwc_hwcf`, transposing the filter at compile time (the
-       layout the decomposition and the vectorizer handle);
+       layout the decomposition and the vectorizer handle), and
+       `depthwise_conv_2d_nhwc_hwcm` with multiplier 1 to the HWC form;
     1. tile with `scf.for` loops (sizes per op kind, below);
     2. decompose the tiled 2-D convolutions, whose kernel window is now one
        row, into 1-D convolutions;
@@ -66,6 +69,8 @@ def VectorizeContractions : Pass<"qe-vectorize-contractions", "func::FuncOp"> {
   let options = [
     ListOption<"convTileSizes", "conv-tile-sizes", "int64_t",
                "Tiles of conv_2d_nhwc_hwcf over (n, oh, ow, f, kh, kw, c)">,
+    ListOption<"depthwiseTileSizes", "depthwise-tile-sizes", "int64_t",
+               "Tiles of depthwise_conv_2d_nhwc_hwc over (n, oh, ow, c, kh, kw)">,
     ListOption<"matmulTileSizes", "matmul-tile-sizes", "int64_t",
                "Tiles of batch_matmul over (b, m, n, k); matmul drops b">
   ];

@@ -12,6 +12,7 @@
 
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Utils/StructuredOpsUtils.h"
+#include "mlir/IR/Matchers.h"
 #include "mlir/Transforms/DialectConversion.h"
 
 namespace mlir::qe {
@@ -219,6 +220,32 @@ struct BatchNormLowering : OpConversionPattern<BatchNormOp> {
     Type elemType = cast<RankedTensorType>(op.getType()).getElementType();
     FloatType compute = getComputeType(elemType);
     double eps = op.getEpsilon().convertToDouble();
+
+    // With constant statistics, scale / sqrt(variance + eps) is computed
+    // once here instead of for every element.
+    DenseFPElementsAttr scale, variance;
+    if (matchPattern(op.getScale(), m_Constant(&scale)) &&
+        matchPattern(op.getVariance(), m_Constant(&variance))) {
+      SmallVector<double> inv;
+      for (auto [g, v] :
+           llvm::zip(scale.getValues<APFloat>(), variance.getValues<APFloat>()))
+        inv.push_back(g.convertToDouble() /
+                      std::sqrt(v.convertToDouble() + eps));
+      Value invTensor = paramTensor(rewriter, loc, compute, inv);
+      Value result = buildElementwise(
+          rewriter, loc, adaptor.getInput(),
+          {invTensor, adaptor.getOffset(), adaptor.getMean()}, op.getAxis(),
+          [&](OpBuilder &b, Location l, Value x, ValueRange p) {
+            auto c = [&](Value v) { return castFloat(b, l, v, compute); };
+            Value centered = arith::SubFOp::create(b, l, c(x), c(p[2]));
+            Value y = arith::AddFOp::create(
+                b, l, arith::MulFOp::create(b, l, centered, p[0]), c(p[1]));
+            return castFloat(b, l, y, elemType);
+          });
+      rewriter.replaceOp(op, result);
+      return success();
+    }
+
     Value result = buildElementwise(
         rewriter, loc, adaptor.getInput(),
         {adaptor.getScale(), adaptor.getOffset(), adaptor.getMean(),

@@ -68,6 +68,36 @@ void rewriteConstantFilterToHWCF(IRRewriter &rewriter,
   rewriter.replaceOp(op, conv->getResults());
 }
 
+/// TOSA's depthwise convolutions come out as the channel-multiplier form
+/// (HWCM, output [N, OH, OW, C, M]); with M = 1 that is the plain HWC form,
+/// which decomposes to 1-D and vectorizes. Only shapes change: reassociate
+/// the filter, the init and the result.
+void rewriteUnitMultiplierDepthwise(IRRewriter &rewriter,
+                                    linalg::DepthwiseConv2DNhwcHwcmOp op) {
+  auto filterType = cast<RankedTensorType>(op.getInputs()[1].getType());
+  auto initType = cast<RankedTensorType>(op.getOutputs()[0].getType());
+  if (!op.hasPureTensorSemantics() || filterType.getDimSize(3) != 1 ||
+      !filterType.hasStaticShape() || !initType.hasStaticShape())
+    return;
+  Location loc = op.getLoc();
+  rewriter.setInsertionPoint(op);
+  SmallVector<ReassociationIndices> dropLast = {{0}, {1}, {2, 3}};
+  SmallVector<ReassociationIndices> dropLast5 = {{0}, {1}, {2}, {3, 4}};
+  Value filter = tensor::CollapseShapeOp::create(rewriter, loc,
+                                                 op.getInputs()[1], dropLast);
+  Value init = tensor::CollapseShapeOp::create(rewriter, loc,
+                                               op.getOutputs()[0], dropLast5);
+  SmallVector<NamedAttribute> attrs = {
+      rewriter.getNamedAttr("strides", op.getStrides()),
+      rewriter.getNamedAttr("dilations", op.getDilations())};
+  auto conv = linalg::DepthwiseConv2DNhwcHwcOp::create(
+      rewriter, loc, TypeRange{init.getType()},
+      ValueRange{op.getInputs()[0], filter}, ValueRange{init}, attrs);
+  Value expanded = tensor::ExpandShapeOp::create(rewriter, loc, initType,
+                                                 conv->getResult(0), dropLast5);
+  rewriter.replaceOp(op, expanded);
+}
+
 struct VectorizeContractionsPass
     : public qe::impl::VectorizeContractionsBase<VectorizeContractionsPass> {
   using Base::Base;
@@ -81,6 +111,8 @@ struct VectorizeContractionsPass
     };
     if (isa<linalg::Conv2DNhwcHwcfOp>(op))
       return pick(convTileSizes, {1, 1, 8, 8, 1, 1, 8});
+    if (isa<linalg::DepthwiseConv2DNhwcHwcOp>(op))
+      return pick(depthwiseTileSizes, {1, 1, 8, 16, 1, 1});
     SmallVector<int64_t> mm = pick(matmulTileSizes, {1, 4, 16, 8});
     if (isa<linalg::BatchMatmulOp>(op) && mm.size() == 4)
       return mm;
@@ -98,6 +130,11 @@ struct VectorizeContractionsPass
     func.walk([&](linalg::Conv2DNhwcFhwcOp op) { fhwc.push_back(op); });
     for (linalg::Conv2DNhwcFhwcOp op : fhwc)
       rewriteConstantFilterToHWCF(rewriter, op);
+    SmallVector<linalg::DepthwiseConv2DNhwcHwcmOp> hwcm;
+    func.walk(
+        [&](linalg::DepthwiseConv2DNhwcHwcmOp op) { hwcm.push_back(op); });
+    for (linalg::DepthwiseConv2DNhwcHwcmOp op : hwcm)
+      rewriteUnitMultiplierDepthwise(rewriter, op);
 
     // 1. Tile.
     SmallVector<linalg::LinalgOp> targets;
@@ -149,8 +186,8 @@ struct VectorizeContractionsPass
     func.walk([&](linalg::LinalgOp op) {
       if (!op->getParentOfType<scf::ForOp>() || op.hasDynamicShape())
         return;
-      if (isa<linalg::Conv1DNwcWcfOp, linalg::MatmulOp, linalg::BatchMatmulOp>(
-              op))
+      if (isa<linalg::Conv1DNwcWcfOp, linalg::DepthwiseConv1DNwcWcOp,
+              linalg::MatmulOp, linalg::BatchMatmulOp>(op))
         tiles.push_back(op);
     });
     for (linalg::LinalgOp op : tiles) {

@@ -89,3 +89,21 @@ func.func @observe(%x: tensor<4xf32>) -> tensor<4xf32> {
   %0 = qe.observe %x id("a") : tensor<4xf32>
   return %0 : tensor<4xf32>
 }
+
+// -----
+
+// Constant statistics: scale / sqrt(variance + eps) is folded per channel:
+// 2 / sqrt(3 + 1) = 1 and 6 / sqrt(8 + 1) = 2.
+// CHECK-LABEL: func @batch_norm_constant
+// CHECK: arith.constant dense<[1.000000e+00, 2.000000e+00]> : tensor<2xf32>
+// CHECK: linalg.generic
+// CHECK-NOT: math.sqrt
+// CHECK: arith.subf
+// CHECK: arith.mulf
+// CHECK: arith.addf
+func.func @batch_norm_constant(%x: tensor<1x2xf32>, %p: tensor<2xf32>) -> tensor<1x2xf32> {
+  %g = arith.constant dense<[2.0, 6.0]> : tensor<2xf32>
+  %v = arith.constant dense<[3.0, 8.0]> : tensor<2xf32>
+  %0 = qe.batch_norm %x, %g, %p, %p, %v axis(1) epsilon(1.0) : tensor<1x2xf32>, tensor<2xf32>
+  return %0 : tensor<1x2xf32>
+}
