@@ -15,7 +15,8 @@ config.test_exec_root = os.path.join(config.qe_obj_root, "test")
 
 # The unit tests have their own suite (unittests/lit.cfg.py).
 config.excludes = ["CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py",
-                   "unittests", "check_import.py", "fake-quant-ties.test.mlir"]
+                   "unittests", "check_import.py", "fake-quant-ties.test.mlir",
+                   "onnx_node_tests.py"]
 
 config.substitutions.append(("%PATH%", config.environment["PATH"]))
 # Debian's python, with its torch/onnx/numpy packages.
@@ -40,3 +41,7 @@ llvm_config.with_environment("PATH", config.qe_tools_dir, append_path=True)
 import shutil
 if shutil.which("aarch64-linux-gnu-gcc") and shutil.which("qemu-aarch64"):
     config.available_features.add("aarch64-cross")
+
+# ONNX's node conformance tests come from Debian's libonnx-testdata.
+if os.path.isdir("/usr/share/libonnx-testdata/data/node"):
+    config.available_features.add("onnx-testdata")

@@ -58,10 +58,25 @@ Preprocessing::update(const llvm::StringMap<std::string> &metadata) {
   return llvm::Error::success();
 }
 
+llvm::Expected<Layout> resolveLayout(Layout layout,
+                                     const std::vector<int64_t> &inputShape) {
+  if (layout != Layout::Auto)
+    return layout;
+  auto isChannels = [](int64_t d) { return d == 1 || d == 3; };
+  if (inputShape.size() == 4 && isChannels(inputShape[1]))
+    return Layout::NCHW;
+  if (inputShape.size() == 4 && isChannels(inputShape[3]))
+    return Layout::NHWC;
+  return llvm::createStringError(
+      "cannot tell whether the model input is NCHW or NHWC; pass --layout "
+      "(or give the model qe.layout metadata)");
+}
+
 llvm::Error preprocessImage(const ImageDataset &data, int64_t index,
                             const Preprocessing &pre, int64_t channels,
                             int64_t height, int64_t width, float *out) {
-  if (data.channels != channels && data.channels != 1)
+  // Gray images become RGB by repetition; other channel counts must match.
+  if (data.channels != channels && !(data.channels == 1 && channels == 3))
     return llvm::createStringError(
         "the model takes " + std::to_string(channels) +
         " channels but the images have " + std::to_string(data.channels));

@@ -317,6 +317,11 @@ int runCommand(int argc, char **argv) {
   if (auto err = pre.update(overrides))
     return fail(std::move(err));
 
+  // Data problems are reported before spending time on compilation.
+  auto data = loadDataset();
+  if (!data)
+    return fail(data.takeError());
+
   auto compileStart = std::chrono::steady_clock::now();
   auto model = compile(*module);
   if (!model)
@@ -330,15 +335,16 @@ int runCommand(int argc, char **argv) {
     return fail("run expects an image classifier: a 4-D input and a "
                 "[batch, classes] output");
   int64_t b = sig.inputShape[0], classes = sig.outputShape[1];
+  auto layout = resolveLayout(pre.layout, sig.inputShape);
+  if (!layout)
+    return fail(layout.takeError());
+  pre.layout = *layout;
   int64_t c, h, w;
   if (pre.layout == Layout::NCHW)
     c = sig.inputShape[1], h = sig.inputShape[2], w = sig.inputShape[3];
   else
     h = sig.inputShape[1], w = sig.inputShape[2], c = sig.inputShape[3];
 
-  auto data = loadDataset();
-  if (!data)
-    return fail(data.takeError());
   int64_t n = data->count;
   if (limit > 0)
     n = std::min<int64_t>(n, limit);

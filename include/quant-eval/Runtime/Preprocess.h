@@ -13,7 +13,9 @@
 
 namespace quant_eval {
 
-enum class Layout { NCHW, NHWC };
+/// Auto: NCHW when dimension 1 looks like channels (1 or 3), NHWC when
+/// dimension 3 does; anything else must be stated.
+enum class Layout { Auto, NCHW, NHWC };
 enum class Fit { Auto, Resize, Pad };
 
 /// How a model wants its input: x = (pixel / scale - mean[c]) / std[c], in
@@ -24,12 +26,17 @@ struct Preprocessing {
   double scale = 255.0;
   std::vector<double> mean = {0.0};
   std::vector<double> std = {1.0};
-  Layout layout = Layout::NCHW;
+  Layout layout = Layout::Auto;
   Fit fit = Fit::Auto;
 
   /// Applies the keys of `metadata` it knows; errors name a malformed value.
   llvm::Error update(const llvm::StringMap<std::string> &metadata);
 };
+
+/// Resolves Layout::Auto for a 4-D model input shape; an error if the shape
+/// does not tell.
+llvm::Expected<Layout> resolveLayout(Layout layout,
+                                     const std::vector<int64_t> &inputShape);
 
 /// Writes the model input of image `index`: `channels` x `height` x `width`
 /// floats in the preprocessing layout. A gray image is repeated for a

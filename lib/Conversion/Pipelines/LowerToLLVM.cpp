@@ -9,6 +9,7 @@
 #include "llvm/ADT/StringMap.h"
 #include "llvm/Support/raw_ostream.h"
 #include "llvm/TargetParser/Host.h"
+#include "llvm/TargetParser/Triple.h"
 
 namespace mlir::qe {
 #define GEN_PASS_DEF_ANNOTATETARGET
@@ -27,6 +28,12 @@ struct AnnotateTargetPass
     std::string triple = targetTriple.empty()
                              ? llvm::sys::getDefaultTargetTriple()
                              : targetTriple;
+    if (llvm::Triple(triple).getArch() == llvm::Triple::UnknownArch) {
+      module.emitError() << "unknown target triple '" << triple
+                         << "' (expected e.g. x86_64-linux-gnu or "
+                            "aarch64-linux-gnu)";
+      return signalPassFailure();
+    }
     std::string hostCpu = llvm::sys::getHostCPUName().str();
     // The host's CPU and features only make sense for the host's triple.
     bool isHost = targetTriple.empty() ||

@@ -119,13 +119,13 @@ LogicalResult convertConv(GraphImporter &g, const onnx::NodeProto &node) {
     std::optional<int64_t> quantAxis;
     if (m == 1)
       quantAxis = 2;
-    FailureOr<Value> weight = materializeWeight(g, *w, {2, 3, 0, 1}, quantAxis,
-                                                {c, m, ws[2], ws[3]});
+    FailureOr<Value> weight =
+        materializeWeight(g, *w, {2, 3, 0, 1}, quantAxis, {c, m, ws[2], ws[3]});
     if (failed(weight))
       return failure();
-    result = tosa::DepthwiseConv2DOp::create(b, outType, input, *weight, *bias,
-                                             zp, zp, pad, stride, dilation,
-                                             accType);
+    result =
+        tosa::DepthwiseConv2DOp::create(b, outType, input, *weight, *bias, zp,
+                                        zp, pad, stride, dilation, accType);
   } else {
     // Grouped: one convolution per group on its slice of channels, then a
     // concat, since TOSA has no grouped convolution.
@@ -135,10 +135,10 @@ LogicalResult convertConv(GraphImporter &g, const onnx::NodeProto &node) {
     for (int64_t gi = 0; gi < group; ++gi) {
       SmallVector<int64_t> size = {inType.getDimSize(0), inType.getDimSize(1),
                                    inType.getDimSize(2), icg};
-      Value slice = tosa::SliceOp::create(
-          b, g.f32Type(size), input,
-          tosa::getTosaConstShape(b, {0, 0, 0, gi * icg}),
-          tosa::getTosaConstShape(b, size));
+      Value slice =
+          tosa::SliceOp::create(b, g.f32Type(size), input,
+                                tosa::getTosaConstShape(b, {0, 0, 0, gi * icg}),
+                                tosa::getTosaConstShape(b, size));
       HostTensor part;
       part.shape = {ocg, icg, ws[2], ws[3]};
       int64_t per = icg * ws[2] * ws[3];
@@ -195,8 +195,7 @@ LogicalResult convertConvTranspose(GraphImporter &g,
   const std::vector<int64_t> &ws = w->data->shape; // [IC, OC, KH, KW]
   if (ws[0] != x->shape[1])
     return g.nodeError() << "the weight has " << ws[0]
-                         << " input channels but the input has "
-                         << x->shape[1];
+                         << " input channels but the input has " << x->shape[1];
   std::vector<int64_t> strides = attrs.getInts("strides", {1, 1});
   std::vector<int64_t> pads = attrs.getInts("pads", {0, 0, 0, 0});
   std::vector<int64_t> outPad = attrs.getInts("output_padding", {0, 0});
@@ -205,8 +204,8 @@ LogicalResult convertConvTranspose(GraphImporter &g,
   int64_t oc = ws[1];
   std::vector<int64_t> outShape = {x->shape[0], oc, 0, 0};
   for (int i = 0; i < 2; ++i)
-    outShape[2 + i] = (x->shape[2 + i] - 1) * strides[i] + ws[2 + i] -
-                      pads[i] - pads[i + 2] + outPad[i];
+    outShape[2 + i] = (x->shape[2 + i] - 1) * strides[i] + ws[2 + i] - pads[i] -
+                      pads[i + 2] + outPad[i];
   FailureOr<Value> bias = getBias(g, node, 2, oc);
   // [IC, OC, KH, KW] -> [OC, KH, KW, IC]; a per-output-channel grid is on
   // ONNX axis 1, which lands on axis 0.
@@ -218,8 +217,8 @@ LogicalResult convertConvTranspose(GraphImporter &g,
   Value result = tosa::TransposeConv2DOp::create(
       b, g.f32Type(GraphImporter::storedShape(outShape, true)), g.toNHWC(*x),
       *weight, *bias, zp, zp,
-      b.getDenseI64ArrayAttr({-pads[0], -pads[2] + outPad[0], -pads[1],
-                              -pads[3] + outPad[1]}),
+      b.getDenseI64ArrayAttr(
+          {-pads[0], -pads[2] + outPad[0], -pads[1], -pads[3] + outPad[1]}),
       b.getDenseI64ArrayAttr(strides), TypeAttr::get(b.getF32Type()));
   g.setOutput(node, 0, result, outShape, /*nhwc=*/true);
   return success();
@@ -245,7 +244,8 @@ LogicalResult convertGemm(GraphImporter &g, const onnx::NodeProto &node) {
   if (a->shape.size() != 2 || bIn->shape.size() != 2)
     return g.nodeError() << "Gemm needs 2-D inputs";
   bool transA = attrs.getInt("transA", 0), transB = attrs.getInt("transB", 0);
-  float alpha = attrs.getFloat("alpha", 1.0f), beta = attrs.getFloat("beta", 1.0f);
+  float alpha = attrs.getFloat("alpha", 1.0f),
+        beta = attrs.getFloat("beta", 1.0f);
   int64_t m = transA ? a->shape[1] : a->shape[0];
   int64_t k = transA ? a->shape[0] : a->shape[1];
   int64_t kb = transB ? bIn->shape[1] : bIn->shape[0];
@@ -263,10 +263,8 @@ LogicalResult convertGemm(GraphImporter &g, const onnx::NodeProto &node) {
              bIn->weightQuant ? &*bIn->weightQuant : nullptr};
     // A per-output-channel grid is on the N axis: 0 with transB, 1 without;
     // after the transpose to [K, N] it is always axis 1.
-    FailureOr<Value> wv =
-        materializeWeight(g, w, transB ? std::vector<int64_t>{1, 0}
-                                       : std::vector<int64_t>{},
-                          1);
+    FailureOr<Value> wv = materializeWeight(
+        g, w, transB ? std::vector<int64_t>{1, 0} : std::vector<int64_t>{}, 1);
     if (failed(wv))
       return failure();
     bv = *wv;
@@ -326,8 +324,9 @@ LogicalResult convertMatMul(GraphImporter &g, const onnx::NodeProto &node) {
   Value y;
   if (rb == 2) {
     // Batch dimensions of A fold into its rows.
-    y = g.reshape(matmul2D(g, g.reshape(av, {prodA * m, k}), bv, prodA * m, k, n),
-                  outShape);
+    y = g.reshape(
+        matmul2D(g, g.reshape(av, {prodA * m, k}), bv, prodA * m, k, n),
+        outShape);
   } else if (batchA == batchB) {
     Value zp = g.zeroPoint(b.getF32Type());
     Value r = tosa::MatMulOp::create(b, g.f32Type({prodA, m, n}),

@@ -69,7 +69,8 @@ LogicalResult convertBinary(GraphImporter &g, const onnx::NodeProto &node) {
   ImportedValue *y = g.getInput(node, 1);
   if (!x || !y)
     return failure();
-  std::optional<std::vector<int64_t>> shape = broadcastShapes(x->shape, y->shape);
+  std::optional<std::vector<int64_t>> shape =
+      broadcastShapes(x->shape, y->shape);
   if (!shape)
     return g.nodeError() << "the input shapes do not broadcast";
 
@@ -156,8 +157,8 @@ Value negativeSlope(GraphImporter &g, Value x, Value slope) {
   auto &b = g.builder();
   auto type = cast<RankedTensorType>(x.getType());
   auto boolType = RankedTensorType::get(type.getShape(), b.getI1Type());
-  Value isPos = tosa::GreaterEqualOp::create(b, boolType, x,
-                                             scalarLike(g, x, 0.0f));
+  Value isPos =
+      tosa::GreaterEqualOp::create(b, boolType, x, scalarLike(g, x, 0.0f));
   return tosa::SelectOp::create(b, type, isPos, x, g.mul(x, slope));
 }
 
@@ -227,7 +228,8 @@ LogicalResult convertExp(GraphImporter &g, const onnx::NodeProto &node) {
 LogicalResult convertHardSigmoid(GraphImporter &g,
                                  const onnx::NodeProto &node) {
   NodeAttributes attrs(node);
-  float alpha = attrs.getFloat("alpha", 0.2f), beta = attrs.getFloat("beta", 0.5f);
+  float alpha = attrs.getFloat("alpha", 0.2f),
+        beta = attrs.getFloat("beta", 0.5f);
   return convertUnary(g, node,
                       [&](Value x) { return hardSigmoid(g, x, alpha, beta); });
 }
@@ -257,14 +259,15 @@ LogicalResult convertSoftmax(GraphImporter &g, const onnx::NodeProto &node) {
                             "supported";
   bool nhwc = x->nhwc && x->value;
   Value in = nhwc ? x->value : g.toLogical(*x);
-  int32_t a = static_cast<int32_t>(nhwc ? GraphImporter::nhwcAxis(*axis) : *axis);
+  int32_t a =
+      static_cast<int32_t>(nhwc ? GraphImporter::nhwcAxis(*axis) : *axis);
   auto &b = g.builder();
   auto type = cast<RankedTensorType>(in.getType());
   SmallVector<int64_t> reducedShape(type.getShape());
   reducedShape[a] = 1;
   auto reducedType = g.f32Type(reducedShape);
-  Value max = tosa::ReduceMaxOp::create(b, reducedType, in,
-                                        b.getI32IntegerAttr(a));
+  Value max =
+      tosa::ReduceMaxOp::create(b, reducedType, in, b.getI32IntegerAttr(a));
   Value shifted = tosa::SubOp::create(b, type, in, max);
   Value e = tosa::ExpOp::create(b, type, shifted);
   Value sum =

@@ -50,8 +50,7 @@ OwningOpRef<ModuleOp> importONNXModel(llvm::StringRef contents,
   } else if (contents.empty() ||
              !model.ParseFromArray(contents.data(),
                                    static_cast<int>(contents.size()))) {
-    emitError(fileLoc)
-                       << "not a valid ONNX model (the protobuf does not "
+    emitError(fileLoc) << "not a valid ONNX model (the protobuf does not "
                           "parse; is the file truncated or not ONNX?)";
     return nullptr;
   }

@@ -59,8 +59,8 @@ LogicalResult convertPool(GraphImporter &g, const onnx::NodeProto &node) {
                                   b.getDenseI64ArrayAttr(win->pad));
   } else {
     std::vector<int64_t> pad(std::begin(win->pad), std::end(win->pad));
-    bool anyPad = std::any_of(pad.begin(), pad.end(),
-                              [](int64_t p) { return p != 0; });
+    bool anyPad =
+        std::any_of(pad.begin(), pad.end(), [](int64_t p) { return p != 0; });
     if (attrs.getInt("count_include_pad", 0) && anyPad) {
       if (attrs.getInt("ceil_mode", 0))
         return g.nodeError() << "count_include_pad=1 with ceil_mode=1 is not "
@@ -73,8 +73,8 @@ LogicalResult convertPool(GraphImporter &g, const onnx::NodeProto &node) {
       padded[2] += pad[2] + pad[3];
       in = tosa::PadOp::create(
           b, g.f32Type(padded), in,
-          tosa::getTosaConstShape(b, {0, 0, pad[0], pad[1], pad[2], pad[3],
-                                      0, 0}),
+          tosa::getTosaConstShape(b,
+                                  {0, 0, pad[0], pad[1], pad[2], pad[3], 0, 0}),
           g.constF32({0.0f}, {1}));
       std::fill(pad.begin(), pad.end(), 0);
     }
@@ -144,7 +144,8 @@ LogicalResult convertReduceMean(GraphImporter &g, const onnx::NodeProto &node) {
       return failure();
     count *= x->shape[*a];
     kept[*a] = 1;
-    int32_t stored = static_cast<int32_t>(nhwc ? GraphImporter::nhwcAxis(*a) : *a);
+    int32_t stored =
+        static_cast<int32_t>(nhwc ? GraphImporter::nhwcAxis(*a) : *a);
     auto type = cast<RankedTensorType>(v.getType());
     SmallVector<int64_t> shape(type.getShape());
     shape[stored] = 1;

@@ -176,11 +176,12 @@ LogicalResult convertDequantizeLinear(GraphImporter &g,
     const HostTensor &t = *x->constant;
     if (t.isFloat())
       return g.nodeError() << "the input must be an integer tensor";
-    int64_t expectedType =
-        q->bits == 32 ? onnx::TensorProto::INT32
-        : q->bits == 16
-            ? (q->isSigned ? onnx::TensorProto::INT16 : onnx::TensorProto::UINT16)
-            : (q->isSigned ? onnx::TensorProto::INT8 : onnx::TensorProto::UINT8);
+    int64_t expectedType = q->bits == 32 ? onnx::TensorProto::INT32
+                           : q->bits == 16
+                               ? (q->isSigned ? onnx::TensorProto::INT16
+                                              : onnx::TensorProto::UINT16)
+                               : (q->isSigned ? onnx::TensorProto::INT8
+                                              : onnx::TensorProto::UINT8);
     if (g.getOptionalInput(node, 2) && t.onnxType != expectedType)
       return g.nodeError() << "the input's type differs from the zero "
                               "point's";
@@ -209,10 +210,9 @@ LogicalResult convertDequantizeLinear(GraphImporter &g,
     if (!t.isFloat() || !range)
       return g.nodeError() << "cannot fake-quantize this constant";
     HostTensor r = mapPerChannel(t, *q, [&](double v, int64_t c) {
-      return num::fakeQuantize(static_cast<float>(v),
-                               static_cast<float>(q->scales[c]),
-                               q->zeroPoints[c], *range,
-                               num::Rounding::HalfToEven);
+      return num::fakeQuantize(
+          static_cast<float>(v), static_cast<float>(q->scales[c]),
+          q->zeroPoints[c], *range, num::Rounding::HalfToEven);
     });
     ImportedValue v;
     v.shape = r.shape;

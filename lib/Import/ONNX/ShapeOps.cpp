@@ -61,6 +61,15 @@ LogicalResult convertDropout(GraphImporter &g, const onnx::NodeProto &node) {
   if (node.output_size() > 1 && !node.output(1).empty())
     return g.nodeError() << "the mask output is not supported (inference "
                             "only)";
+  // Opset 12+: training_mode (input 2) must be absent or false.
+  if (g.getOptionalInput(node, 2)) {
+    const HostTensor *mode = g.getConstantInput(node, 2, "training_mode");
+    if (!mode)
+      return failure();
+    if (mode->numElements() == 1 && mode->at(0) != 0)
+      return g.nodeError() << "training_mode=true is not supported "
+                              "(inference only)";
+  }
   return convertIdentity(g, node);
 }
 
@@ -75,8 +84,8 @@ LogicalResult convertFlatten(GraphImporter &g, const onnx::NodeProto &node) {
   if (axis < 0 || axis > rank)
     return g.nodeError() << "axis " << axis << " is out of range";
   llvm::ArrayRef<int64_t> s(x->shape);
-  return setReshaped(g, node, *x,
-                     {product(s.take_front(axis)), product(s.drop_front(axis))});
+  return setReshaped(
+      g, node, *x, {product(s.take_front(axis)), product(s.drop_front(axis))});
 }
 
 LogicalResult convertReshape(GraphImporter &g, const onnx::NodeProto &node) {
@@ -113,8 +122,7 @@ LogicalResult convertReshape(GraphImporter &g, const onnx::NodeProto &node) {
 }
 
 std::vector<int64_t> getAxesInputOrAttr(GraphImporter &g,
-                                        const onnx::NodeProto &node,
-                                        bool &ok) {
+                                        const onnx::NodeProto &node, bool &ok) {
   ok = true;
   if (g.getOptionalInput(node, 1)) {
     const HostTensor *t = g.getConstantInput(node, 1, "axes");
@@ -255,7 +263,8 @@ LogicalResult convertConcat(GraphImporter &g, const onnx::NodeProto &node) {
     for (int64_t o = 0; o < outer; ++o)
       for (ImportedValue *v : inputs) {
         const HostTensor &t = *v->constant;
-        int64_t block = product(llvm::ArrayRef<int64_t>(t.shape).drop_front(*axis));
+        int64_t block =
+            product(llvm::ArrayRef<int64_t>(t.shape).drop_front(*axis));
         for (int64_t i = o * block; i < (o + 1) * block; ++i) {
           if (r.isFloat())
             r.floats.push_back(static_cast<float>(t.at(i)));
@@ -281,8 +290,8 @@ LogicalResult convertConcat(GraphImporter &g, const onnx::NodeProto &node) {
 
 /// Slices a run-time value in its stored layout. `start` and `size` are
 /// logical.
-Value sliceValue(GraphImporter &g, ImportedValue &x,
-                 std::vector<int64_t> start, std::vector<int64_t> size) {
+Value sliceValue(GraphImporter &g, ImportedValue &x, std::vector<int64_t> start,
+                 std::vector<int64_t> size) {
   auto &b = g.builder();
   Value in = x.value;
   if (x.nhwc) {
@@ -426,6 +435,10 @@ LogicalResult convertSlice(GraphImporter &g, const onnx::NodeProto &node) {
     if (st != 1)
       return g.nodeError() << "a step of " << st
                            << " is not supported on run-time data";
+  for (int64_t d = 0; d < rank; ++d)
+    if (size[d] == 0)
+      return g.nodeError() << "the slice of dimension " << d
+                           << " is empty; empty tensors are not supported";
   g.setOutput(node, 0, sliceValue(g, *x, begin, size), size, x->nhwc);
   return success();
 }
@@ -488,7 +501,8 @@ LogicalResult convertResize(GraphImporter &g, const onnx::NodeProto &node) {
   std::string mode = attrs.getString("mode", "nearest");
   std::string coord =
       attrs.getString("coordinate_transformation_mode", "half_pixel");
-  std::string nearestMode = attrs.getString("nearest_mode", "round_prefer_floor");
+  std::string nearestMode =
+      attrs.getString("nearest_mode", "round_prefer_floor");
   std::vector<int64_t> outShape = x->shape;
   if (ImportedValue *sizes = g.getOptionalInput(node, 3)) {
     if (!sizes->constant)
@@ -501,14 +515,16 @@ LogicalResult convertResize(GraphImporter &g, const onnx::NodeProto &node) {
     if (scales->numElements() != 4)
       return g.nodeError() << "scales must have 4 values";
     for (int d = 0; d < 4; ++d)
-      outShape[d] = static_cast<int64_t>(
-          std::floor(x->shape[d] * scales->floats[d]));
+      outShape[d] =
+          static_cast<int64_t>(std::floor(x->shape[d] * scales->floats[d]));
   } else {
     return g.nodeError() << "needs scales or sizes";
   }
   if (outShape.size() != 4 || outShape[0] != x->shape[0] ||
       outShape[1] != x->shape[1])
     return g.nodeError() << "only spatial resizing is supported";
+  if (outShape[2] < x->shape[2] || outShape[3] < x->shape[3])
+    return g.nodeError() << "downsampling is not supported; only upsampling";
 
   // TOSA maps output y to input (y * d + offset) / n; choose n, d and the
   // offset that reproduce ONNX's coordinate transformation.
@@ -525,20 +541,27 @@ LogicalResult convertResize(GraphImporter &g, const onnx::NodeProto &node) {
     } else {
       if (out % in != 0)
         return g.nodeError() << "only integer upsampling factors are "
-                                "supported (" << in << " -> " << out << ")";
+                                "supported ("
+                             << in << " -> " << out << ")";
       int64_t f = out / in;
       n[i] = 2 * f;
       d[i] = 2;
       bool halfPixel = coord == "half_pixel" || coord == "pytorch_half_pixel";
+      // With an integer factor, (y + 0.5) / f - 0.5 never lands on a half,
+      // so both round_prefer modes are TOSA's rounding; floor and ceil are
+      // not.
+      bool roundNearest = nearestMode == "round_prefer_floor" ||
+                          nearestMode == "round_prefer_ceil";
       if (mode == "nearest" && coord == "asymmetric" && nearestMode == "floor")
         offset[i] = -f; // floor(y / f)
-      else if (halfPixel && (mode == "linear" || mode == "nearest"))
+      else if (halfPixel &&
+               (mode == "linear" || (mode == "nearest" && roundNearest)))
         offset[i] = 1 - f; // (y + 0.5) / f - 0.5
       else
-        return g.nodeError() << "mode '" << mode
-                             << "' with coordinate_transformation_mode '"
-                             << coord << "' and nearest_mode '" << nearestMode
-                             << "' is not supported";
+        return g.nodeError()
+               << "mode '" << mode << "' with coordinate_transformation_mode '"
+               << coord << "' and nearest_mode '" << nearestMode
+               << "' is not supported";
     }
     border[i] = (out - 1) * d[i] - (in - 1) * n[i] + offset[i];
   }
@@ -550,10 +573,9 @@ LogicalResult convertResize(GraphImporter &g, const onnx::NodeProto &node) {
       tosa::getTosaConstShape(b, {n[0], d[0], n[1], d[1]}),
       tosa::getTosaConstShape(b, {offset[0], offset[1]}),
       tosa::getTosaConstShape(b, {border[0], border[1]}),
-      tosa::ResizeModeAttr::get(b.getContext(),
-                                mode == "nearest"
-                                    ? tosa::ResizeMode::NEAREST_NEIGHBOR
-                                    : tosa::ResizeMode::BILINEAR));
+      tosa::ResizeModeAttr::get(
+          b.getContext(), mode == "nearest" ? tosa::ResizeMode::NEAREST_NEIGHBOR
+                                            : tosa::ResizeMode::BILINEAR));
   g.setOutput(node, 0, r, outShape, true);
   return success();
 }
@@ -697,9 +719,9 @@ LogicalResult convertGather(GraphImporter &g, const onnx::NodeProto &node) {
   if (parts.size() > 1) {
     std::vector<int64_t> catShape = data->shape;
     catShape[*axis] = static_cast<int64_t>(idx.size());
-    r = tosa::ConcatOp::create(g.builder(), g.f32Type(catShape), parts,
-                               g.builder().getI32IntegerAttr(
-                                   static_cast<int32_t>(*axis)));
+    r = tosa::ConcatOp::create(
+        g.builder(), g.f32Type(catShape), parts,
+        g.builder().getI32IntegerAttr(static_cast<int32_t>(*axis)));
   }
   g.setOutput(node, 0, g.reshape(r, shape), shape, false);
   return success();

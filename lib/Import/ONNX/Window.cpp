@@ -50,7 +50,8 @@ std::optional<Window2D> computeWindow(GraphImporter &g,
     int64_t begin = pads[i], end = pads[i + 2];
     if (autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER") {
       int64_t out = ceilDiv(in, strides[i]);
-      int64_t total = std::max<int64_t>(0, (out - 1) * strides[i] + extent - in);
+      int64_t total =
+          std::max<int64_t>(0, (out - 1) * strides[i] + extent - in);
       begin = autoPad == "SAME_UPPER" ? total / 2 : total - total / 2;
       end = total - begin;
     } else if (autoPad == "VALID") {
@@ -66,7 +67,8 @@ std::optional<Window2D> computeWindow(GraphImporter &g,
                     << ")";
       return std::nullopt;
     }
-    int64_t out = ceilMode ? ceilDiv(span, strides[i]) + 1 : span / strides[i] + 1;
+    int64_t out =
+        ceilMode ? ceilDiv(span, strides[i]) + 1 : span / strides[i] + 1;
     // ceil_mode: a window may not start inside the end padding.
     if (ceilMode && (out - 1) * strides[i] >= in + begin)
       --out;
