@@ -30,6 +30,7 @@
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Process.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -352,6 +353,9 @@ int runCommand(int argc, char **argv) {
   std::vector<float> input(sig.inputElements()), output(sig.outputElements());
   std::vector<float> allOutputs;
   int64_t top1 = 0, top5 = 0, perSample = c * h * w;
+  // The progress bar is for people: only on a terminal.
+  bool showProgress = !quiet && llvm::sys::Process::StandardErrIsDisplayed();
+  int lastPercent = -1;
   for (int64_t start = 0; start < n; start += b) {
     for (int64_t i = 0; i < b; ++i) {
       int64_t idx = std::min(start + i, n - 1);
@@ -373,14 +377,19 @@ int runCommand(int argc, char **argv) {
       top1 += rank == 0;
       top5 += rank < 5;
     }
-    if (!quiet) {
+    if (showProgress) {
+      // Redraw only when the percentage moves.
       int64_t done = std::min(start + b, n);
-      int bar = static_cast<int>(30 * done / n);
-      llvm::errs() << "\r[" << std::string(bar, '=')
-                   << std::string(30 - bar, ' ') << "] " << done << "/" << n;
+      int percent = static_cast<int>(100 * done / n);
+      if (percent != lastPercent) {
+        lastPercent = percent;
+        int bar = percent * 30 / 100;
+        llvm::errs() << "\r[" << std::string(bar, '=')
+                     << std::string(30 - bar, ' ') << "] " << done << "/" << n;
+      }
     }
   }
-  if (!quiet)
+  if (showProgress)
     llvm::errs() << "\n";
 
   // Latency: one batch of the last inputs, after warm-up.
