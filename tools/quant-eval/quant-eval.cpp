@@ -112,6 +112,27 @@ llvm::Expected<std::unique_ptr<CompiledModel>> compile(ModuleOp module) {
   return CompiledModel::loadShared(sharedObject, std::move(*sig));
 }
 
+/// compile(), also reporting how long it took.
+llvm::Expected<std::unique_ptr<CompiledModel>> compileTimed(ModuleOp module,
+                                                            double &seconds) {
+  auto start = std::chrono::steady_clock::now();
+  auto model = compile(module);
+  seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
+  return model;
+}
+
+/// Writes `result` to `path` as indented JSON; 0 on success.
+int writeJson(const std::string &path, llvm::json::Object result) {
+  std::error_code ec;
+  llvm::raw_fd_ostream os(path, ec);
+  if (ec)
+    return fail(path + ": " + ec.message());
+  os << llvm::formatv("{0:2}", llvm::json::Value(std::move(result))) << "\n";
+  return 0;
+}
+
 OwningOpRef<ModuleOp> loadModel(MLIRContext &ctx, const std::string &path) {
   auto buffer = openInputFile(path);
   if (!buffer) {
@@ -219,13 +240,10 @@ int benchCommand(int argc, char **argv) {
   OwningOpRef<ModuleOp> module = loadModel(ctx, modelPath);
   if (!module)
     return 1;
-  auto compileStart = std::chrono::steady_clock::now();
-  auto model = compile(*module);
+  double compileSeconds = 0;
+  auto model = compileTimed(*module, compileSeconds);
   if (!model)
     return fail(model.takeError());
-  double compileSeconds = std::chrono::duration<double>(
-                              std::chrono::steady_clock::now() - compileStart)
-                              .count();
   const ModelSignature &sig = (*model)->signature();
   std::vector<float> input(sig.inputElements()), output(sig.outputElements());
   uint32_t state = 12345;
@@ -250,11 +268,7 @@ int benchCommand(int argc, char **argv) {
                               {"warmup", int64_t(warmup)},
                               {"threads", int64_t(1)},
                               {"compile_seconds", compileSeconds}};
-    std::error_code ec;
-    llvm::raw_fd_ostream os(jsonPath, ec);
-    if (ec)
-      return fail(jsonPath + ": " + ec.message());
-    os << llvm::formatv("{0:2}", llvm::json::Value(std::move(result))) << "\n";
+    return writeJson(jsonPath, std::move(result));
   }
   return 0;
 }
@@ -323,13 +337,10 @@ int runCommand(int argc, char **argv) {
   if (!data)
     return fail(data.takeError());
 
-  auto compileStart = std::chrono::steady_clock::now();
-  auto model = compile(*module);
+  double compileSeconds = 0;
+  auto model = compileTimed(*module, compileSeconds);
   if (!model)
     return fail(model.takeError());
-  double compileSeconds = std::chrono::duration<double>(
-                              std::chrono::steady_clock::now() - compileStart)
-                              .count();
   const ModelSignature &sig = (*model)->signature();
   if (sig.inputShape.size() != 4 || sig.outputShape.size() != 2 ||
       sig.outputShape[0] != sig.inputShape[0])
@@ -439,11 +450,7 @@ int runCommand(int argc, char **argv) {
         {"latency_runs", int64_t(latency.runs)},
         {"compile_seconds", compileSeconds},
     };
-    std::error_code ec;
-    llvm::raw_fd_ostream os(jsonPath, ec);
-    if (ec)
-      return fail(jsonPath + ": " + ec.message());
-    os << llvm::formatv("{0:2}", llvm::json::Value(std::move(result))) << "\n";
+    return writeJson(jsonPath, std::move(result));
   }
   return 0;
 }
