@@ -13,7 +13,8 @@ namespace quant_eval {
 ParameterSize measureParameters(ModuleOp module) {
   ParameterSize size;
   module.walk([&](Operation *op) {
-    if (op->getNumResults() != 1 || !op->hasTrait<OpTrait::ConstantLike>())
+    if (op->getNumResults() != 1 || !op->hasTrait<OpTrait::ConstantLike>() ||
+        op->use_empty())
       return;
     auto type = dyn_cast<RankedTensorType>(op->getResult(0).getType());
     if (!type || !isa<FloatType>(type.getElementType()) ||

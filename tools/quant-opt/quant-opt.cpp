@@ -8,6 +8,7 @@
 
 #include "quant-eval/Conversion/Passes.h"
 #include "quant-eval/Dialect/QE/IR/QEDialect.h"
+#include "quant-eval/Dialect/QE/Transforms/Passes.h"
 
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/InitAllDialects.h"
@@ -18,6 +19,7 @@
 int main(int argc, char **argv) {
   mlir::registerAllPasses();
   mlir::qe::registerConversionPasses();
+  mlir::qe::registerQuantEvalPasses();
 
   mlir::DialectRegistry registry;
   mlir::registerAllDialects(registry);

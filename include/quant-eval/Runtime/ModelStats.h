@@ -11,7 +11,7 @@
 
 namespace quant_eval {
 
-/// The parameters of a model: every float constant with more than one
+/// The parameters of a model: every used float constant with more than one
 /// element (weights, biases, batch-norm statistics) that is not a splat
 /// (scalars such as zero points, and the zero biases the importer adds to
 /// bias-free convolutions, are not parameters). A constant behind a

@@ -1,0 +1,53 @@
+//===- ConstantUtils.cpp - Reading and writing weight constants -----------===//
+
+#include "quant-eval/Dialect/QE/Utils/ConstantUtils.h"
+
+#include "mlir/Dialect/Tosa/IR/TosaOps.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+#include "mlir/IR/Matchers.h"
+
+namespace mlir::qe {
+
+std::optional<std::vector<float>> getFloatsFromAttr(Attribute attr) {
+  if (auto dense = dyn_cast_if_present<DenseFPElementsAttr>(attr)) {
+    if (!dense.getElementType().isF32())
+      return std::nullopt;
+    auto values = dense.getValues<float>();
+    return std::vector<float>(values.begin(), values.end());
+  }
+  if (auto blob = dyn_cast_if_present<DenseF32ResourceElementsAttr>(attr)) {
+    std::optional<ArrayRef<float>> data = blob.tryGetAsArrayRef();
+    if (!data)
+      return std::nullopt;
+    return std::vector<float>(data->begin(), data->end());
+  }
+  return std::nullopt;
+}
+
+std::optional<std::vector<float>> getConstantFloats(Value value) {
+  Attribute attr;
+  if (!value || !matchPattern(value, m_Constant(&attr)))
+    return std::nullopt;
+  return getFloatsFromAttr(attr);
+}
+
+Value createFloatConstant(OpBuilder &builder, Location loc,
+                          RankedTensorType type, ArrayRef<float> values,
+                          StringRef blobName, int64_t resourceThreshold) {
+  ElementsAttr attr;
+  if (static_cast<int64_t>(values.size()) > resourceThreshold)
+    attr = DenseResourceElementsAttr::get(
+        type, blobName, HeapAsmResourceBlob::allocateAndCopyInferAlign(values));
+  else
+    attr = DenseElementsAttr::get(type, values);
+  return tosa::ConstOp::create(builder, loc, type, attr);
+}
+
+void eraseIfDeadConstant(Value value) {
+  Operation *op = value ? value.getDefiningOp() : nullptr;
+  if (op && op->use_empty() && op->hasTrait<OpTrait::ConstantLike>())
+    op->erase();
+}
+
+} // namespace mlir::qe
