@@ -14,6 +14,7 @@
 #include "quant-eval/Numerics/UniformQuant.h"
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 namespace quant_eval::numerics {
@@ -29,6 +30,23 @@ enum class SQuantMode {
 struct SQuantStats {
   int64_t kernelFlips = 0;
   int64_t channelFlips = 0;
+};
+
+/// Rounds one output channel at a time, reusing its buffers: for layers of
+/// millions of weights. Both SQuant stages stay within a channel.
+class SQuantRounder {
+public:
+  SQuantRounder();
+  ~SQuantRounder();
+  /// Rounds the `inputs` x `k` grid coordinates at `x` of one channel into
+  /// `q` (same layout).
+  void roundChannel(const double *x, int64_t inputs, int64_t k,
+                    QuantRange range, SQuantMode mode, int64_t *q,
+                    SQuantStats *stats = nullptr);
+
+private:
+  struct Impl;
+  std::unique_ptr<Impl> impl;
 };
 
 /// Rounds grid coordinates `x` (w / scale, laid out [channels][inputs][k]

@@ -5,6 +5,8 @@
 #include "quant-eval/Dialect/QE/Utils/ConstantUtils.h"
 #include "quant-eval/Numerics/SQuant.h"
 
+#include "mlir/IR/DialectResourceBlobManager.h"
+
 #include <cmath>
 
 namespace mlir::qe {
@@ -18,52 +20,41 @@ namespace num = quant_eval::numerics;
 
 namespace {
 
-/// A weight as SQuant sees it: [channels][inputs][k], with the flat index
-/// of each element in the stored tensor, and the stored axis of channels.
+/// A weight as SQuant sees it: [channels][inputs][k], where element
+/// (o, i, p) is stored at o * channelStride + i * inputStride + p * kStride,
+/// and the stored axis of the channels (if one axis holds them).
 struct WeightView {
   int64_t channels = 0, inputs = 0, k = 0;
-  std::vector<int64_t> storedIndex; // SQuant order -> stored flat index
-  std::optional<int64_t> axis;      // channel axis in the stored tensor
+  int64_t channelStride = 0, inputStride = 0, kStride = 0;
+  std::optional<int64_t> axis;
+  int64_t index(int64_t o, int64_t i, int64_t p) const {
+    return o * channelStride + i * inputStride + p * kStride;
+  }
 };
 
 /// [OC, KH, KW, IC] (conv2d, transpose_conv2d): [o][i][kh * KW + kw].
 WeightView viewOHWI(RankedTensorType t) {
-  WeightView v;
   int64_t oc = t.getDimSize(0), kh = t.getDimSize(1), kw = t.getDimSize(2),
           ic = t.getDimSize(3);
-  v.channels = oc, v.inputs = ic, v.k = kh * kw, v.axis = 0;
-  for (int64_t o = 0; o < oc; ++o)
-    for (int64_t i = 0; i < ic; ++i)
-      for (int64_t p = 0; p < kh * kw; ++p)
-        v.storedIndex.push_back((o * kh * kw + p) * ic + i);
-  return v;
+  return {oc, ic, kh * kw, kh * kw * ic, 1, ic, int64_t(0)};
 }
 
 /// [KH, KW, C, M] (depthwise): channel c*M+m, one input, KH*KW positions.
 WeightView viewHWCM(RankedTensorType t) {
-  WeightView v;
   int64_t kh = t.getDimSize(0), kw = t.getDimSize(1),
           cm = t.getDimSize(2) * t.getDimSize(3);
-  v.channels = cm, v.inputs = 1, v.k = kh * kw;
+  WeightView v{cm, 1, kh * kw, 1, 0, cm, std::nullopt};
   if (t.getDimSize(3) == 1)
     v.axis = 2;
-  for (int64_t c = 0; c < cm; ++c)
-    for (int64_t p = 0; p < kh * kw; ++p)
-      v.storedIndex.push_back(p * cm + c);
   return v;
 }
 
 /// [..., K, N] (matmul right-hand side): channel n, K inputs, one position.
 WeightView viewKN(RankedTensorType t) {
-  WeightView v;
   int64_t r = t.getRank(), k = t.getDimSize(r - 2), n = t.getDimSize(r - 1);
   if (t.getNumElements() != k * n)
-    return v; // a real batch of weights: not a layer weight
-  v.channels = n, v.inputs = k, v.k = 1, v.axis = r - 1;
-  for (int64_t o = 0; o < n; ++o)
-    for (int64_t i = 0; i < k; ++i)
-      v.storedIndex.push_back(i * n + o);
-  return v;
+    return {}; // a real batch of weights: not a layer weight
+  return {n, k, 1, 1, n, 0, r - 1};
 }
 
 struct QuantizeWeightsPass
@@ -103,53 +94,77 @@ struct QuantizeWeightsPass
   void quantize(OpOperand &operand, Value weight, const WeightView &view) {
     if (view.channels == 0 || weight.getDefiningOp<FakeQuantOp>())
       return;
-    std::optional<std::vector<float>> w = getConstantFloats(weight);
-    if (!w)
-      return;
+    std::optional<ArrayRef<float>> w = getConstantFloatsView(weight);
+    std::optional<std::vector<float>> copy;
+    if (!w) {
+      copy = getConstantFloats(weight);
+      if (!copy)
+        return;
+      w = ArrayRef<float>(*copy);
+    }
     auto type = cast<RankedTensorType>(weight.getType());
     bool perChannel = granularity == "channel" && view.axis;
-    int64_t groups = perChannel ? view.channels : 1;
-    int64_t perGroup = int64_t(w->size()) / groups;
     num::QuantRange range =
         *num::getQuantRange(bits, /*isSigned=*/true, /*narrowRange=*/symmetric);
+    const int64_t perChannelCount = view.inputs * view.k;
 
-    // Grid parameters per group (SQuant order groups channels together).
-    std::vector<num::AffineParams> params;
-    for (int64_t g = 0; g < groups; ++g) {
+    // Grid parameters: per channel, or one over all channels.
+    auto channelParams = [&](int64_t first,
+                             int64_t last) -> std::optional<num::AffineParams> {
       double lo = 0, hi = 0, absMax = 0;
-      for (int64_t j = g * perGroup; j < (g + 1) * perGroup; ++j) {
-        double v = (*w)[view.storedIndex[j]];
-        lo = std::min(lo, v), hi = std::max(hi, v);
-        absMax = std::max(absMax, std::fabs(v));
-      }
+      for (int64_t o = first; o < last; ++o)
+        for (int64_t i = 0; i < view.inputs; ++i)
+          for (int64_t p = 0; p < view.k; ++p) {
+            double v = (*w)[view.index(o, i, p)];
+            lo = std::min(lo, v), hi = std::max(hi, v);
+            absMax = std::max(absMax, std::fabs(v));
+          }
+      return symmetric ? num::computeSymmetricParams(absMax, range)
+                       : num::computeAsymmetricParams(lo, hi, range);
+    };
+    std::vector<num::AffineParams> params;
+    for (int64_t o = 0; o < (perChannel ? view.channels : 1); ++o) {
       std::optional<num::AffineParams> p =
-          symmetric ? num::computeSymmetricParams(absMax, range)
-                    : num::computeAsymmetricParams(lo, hi, range);
+          perChannel ? channelParams(o, o + 1)
+                     : channelParams(0, view.channels);
       if (!p)
         return; // NaN or infinite weights: leave the layer alone
       params.push_back(*p);
     }
 
-    // Grid coordinates in SQuant order, rounded, written back dequantized.
-    std::vector<double> x(w->size());
-    for (size_t j = 0; j < x.size(); ++j) {
-      const num::AffineParams &p = params[j / perGroup];
-      x[j] = double((*w)[view.storedIndex[j]]) / float(p.scale) +
-             double(p.zeroPoint);
-    }
-    // Per-tensor grids still round per channel for SQuant's channel stage.
-    std::vector<int64_t> q =
-        num::squantRound(x, view.channels, view.inputs, view.k, range, mode);
-    std::vector<float> out(w->size());
-    for (size_t j = 0; j < q.size(); ++j) {
-      const num::AffineParams &p = params[j / perGroup];
-      out[view.storedIndex[j]] =
-          num::dequantize(q[j], float(p.scale), p.zeroPoint);
+    // Round channel by channel (SQuant's stages stay within a channel,
+    // whatever the grid's granularity) straight into the new blob.
+    AsmResourceBlob blob = HeapAsmResourceBlob::allocate(
+        w->size() * sizeof(float), alignof(float));
+    auto *out = reinterpret_cast<float *>(blob.getMutableData().data());
+    std::vector<double> x(perChannelCount);
+    std::vector<int64_t> q(perChannelCount);
+    num::SQuantRounder rounder;
+    for (int64_t o = 0; o < view.channels; ++o) {
+      const num::AffineParams &p = params[perChannel ? o : 0];
+      const float scale = float(p.scale);
+      for (int64_t i = 0; i < view.inputs; ++i)
+        for (int64_t k = 0; k < view.k; ++k)
+          x[i * view.k + k] =
+              double((*w)[view.index(o, i, k)]) / scale + double(p.zeroPoint);
+      rounder.roundChannel(x.data(), view.inputs, view.k, range, mode,
+                           q.data());
+      for (int64_t i = 0; i < view.inputs; ++i)
+        for (int64_t k = 0; k < view.k; ++k)
+          out[view.index(o, i, k)] =
+              num::dequantize(q[i * view.k + k], scale, p.zeroPoint);
     }
 
     OpBuilder b(operand.getOwner());
     Location loc = weight.getLoc();
-    Value c = createFloatConstant(b, loc, type, out, "qe_quantized_weight");
+    // Small weights stay readable inline, like the importer's.
+    Value c =
+        type.getNumElements() <= 64
+            ? createFloatConstant(b, loc, type, ArrayRef<float>(out, w->size()))
+            : tosa::ConstOp::create(
+                  b, loc, type,
+                  DenseResourceElementsAttr::get(type, "qe_quantized_weight",
+                                                 std::move(blob)));
     SmallVector<double> scales;
     SmallVector<int64_t> zeroPoints;
     for (const num::AffineParams &p : params) {

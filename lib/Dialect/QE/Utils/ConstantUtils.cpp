@@ -32,6 +32,22 @@ std::optional<std::vector<float>> getConstantFloats(Value value) {
   return getFloatsFromAttr(attr);
 }
 
+std::optional<ArrayRef<float>> getConstantFloatsView(Value value) {
+  Attribute attr;
+  if (!value || !matchPattern(value, m_Constant(&attr)))
+    return std::nullopt;
+  if (auto blob = dyn_cast<DenseF32ResourceElementsAttr>(attr))
+    return blob.tryGetAsArrayRef();
+  if (auto dense = dyn_cast<DenseFPElementsAttr>(attr)) {
+    if (!dense.getElementType().isF32() || dense.isSplat())
+      return std::nullopt;
+    ArrayRef<char> raw = dense.getRawData();
+    return ArrayRef<float>(reinterpret_cast<const float *>(raw.data()),
+                           raw.size() / sizeof(float));
+  }
+  return std::nullopt;
+}
+
 Value createFloatConstant(OpBuilder &builder, Location loc,
                           RankedTensorType type, ArrayRef<float> values,
                           StringRef blobName, int64_t resourceThreshold) {

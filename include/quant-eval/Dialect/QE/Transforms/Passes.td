@@ -65,4 +65,42 @@ def QuantizeWeights : Pass<"qe-quantize-weights", "func::FuncOp"> {
   ];
 }
 
+def QuantizeActivations : Pass<"qe-quantize-activations", "func::FuncOp"> {
+  let summary = "Insert per-tensor fake quants on activations, data-free";
+  let description = [{
+    Puts a per-tensor `qe.fake_quant` (asymmetric, unsigned when the tensor
+    cannot be negative, round half to even) on every activation whose range
+    it can derive without data (quantization-algorithms.md §4.6 and §5):
+
+    * The output of a convolution that `qe-fold-batch-norm` annotated is
+      modelled per channel as N(β, γ²); a following `tosa.clamp`
+      (ReLU/ReLU6) is quantized instead of the convolution and bounds the
+      range. Residual `tosa.add`s sum means and variances; `tosa.concat`s
+      concatenate channels; pooling and reshapes keep their input's range.
+    * `range=bn` (DFQ): `[min_c(β − Nγ), max_c(β + Nγ)]` with
+      N = `clip-sigmas` (6 by default).
+    * `range=bn-sigma` (SQuant): a clip `α = s·σ` on the channel mixture's
+      σ, with s = `clip-sigmas`, or by default 12, 14 and 25 for 4, 6 and 8
+      bits (signed tensors α/1.25 each side); below 6 bits α is at most the
+      6σ range.
+    * The model input stays float (it has no statistics to derive a range
+      from), and the input of the last matmul (the classifier) uses
+      `last-layer-bits` (8 by default).
+
+    A tensor without statistics (a model without batch norms) gets a remark
+    that BN-based ranges are unavailable and stays float.
+  }];
+  let dependentDialects = ["::mlir::qe::QEDialect"];
+  let options = [
+    Option<"bits", "bits", "int", /*default=*/"8",
+           "Activation bit width, 2 to 16">,
+    Option<"range", "range", "std::string", /*default=*/"\"bn\"",
+           "bn (DFQ, N sigma per channel) or bn-sigma (SQuant clip)">,
+    Option<"clipSigmas", "clip-sigmas", "double", /*default=*/"0",
+           "N for range=bn (default 6), s for bn-sigma (default by bits)">,
+    Option<"lastLayerBits", "last-layer-bits", "int", /*default=*/"8",
+           "Bits of the last matmul's input">
+  ];
+}
+
 #endif // QUANT_EVAL_DIALECT_QE_TRANSFORMS_PASSES_TD

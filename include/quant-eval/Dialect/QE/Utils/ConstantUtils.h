@@ -20,6 +20,11 @@ std::optional<std::vector<float>> getFloatsFromAttr(Attribute attr);
 /// defines it, or nothing.
 std::optional<std::vector<float>> getConstantFloats(Value value);
 
+/// The f32 values of a constant defining `value`, without copying them:
+/// available for resource blobs and non-splat dense elements; nothing
+/// otherwise (use getConstantFloats). Valid while the constant lives.
+std::optional<ArrayRef<float>> getConstantFloatsView(Value value);
+
 /// A tosa.const of `type` holding `values`; more than `resourceThreshold`
 /// elements go into a dense_resource blob named after `blobName`.
 Value createFloatConstant(OpBuilder &builder, Location loc,

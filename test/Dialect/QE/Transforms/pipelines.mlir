@@ -1,0 +1,32 @@
+// RUN: quant-opt %s --squant-4bit | FileCheck %s --check-prefix=SQ
+// RUN: quant-opt %s --rtn-8bit | FileCheck %s --check-prefix=RTN
+// The pipeline equals its pass list.
+// RUN: quant-opt %s --squant-4bit > %t.pipeline.mlir
+// RUN: quant-opt %s --pass-pipeline="builtin.module(func.func(qe-fold-batch-norm,qe-quantize-weights{bits=4 rounding=squant},qe-quantize-activations{bits=4 range=bn-sigma}))" > %t.passes.mlir
+// RUN: diff %t.pipeline.mlir %t.passes.mlir
+
+// BN folded (factor 1 and 2), weights on a 4-bit grid with their fake
+// quant, the ReLU6 output quantized at 4 bits. With 4 bits the weights
+// [1] and [2] are exactly representable (scale 1/7 and 2/7).
+// SQ-LABEL: func @main
+// SQ-NOT: qe.batch_norm
+// SQ: %[[W:.*]] = qe.fake_quant %{{.*}} bits(4) narrow_range axis(0)
+// SQ: %[[C:.*]] = tosa.conv2d %arg0, %[[W]], {{.*}}qe.bn_gamma
+// SQ: %[[R:.*]] = tosa.clamp %[[C]]
+// SQ: qe.fake_quant %[[R]] unsigned bits(4)
+// RTN-LABEL: func @main
+// RTN: qe.fake_quant %{{.*}} bits(8) narrow_range axis(0)
+// RTN: qe.fake_quant %{{.*}} unsigned bits(8)
+func.func @main(%x: tensor<1x2x2x1xf32>) -> tensor<1x2x2x2xf32> {
+  %w = "tosa.const"() {values = dense<1.0> : tensor<2x1x1x1xf32>} : () -> tensor<2x1x1x1xf32>
+  %b = "tosa.const"() {values = dense<[0.5, 1.0]> : tensor<2xf32>} : () -> tensor<2xf32>
+  %zp = "tosa.const"() {values = dense<0.0> : tensor<1xf32>} : () -> tensor<1xf32>
+  %c = tosa.conv2d %x, %w, %b, %zp, %zp {acc_type = f32, dilation = array<i64: 1, 1>, pad = array<i64: 0, 0, 0, 0>, stride = array<i64: 1, 1>} : (tensor<1x2x2x1xf32>, tensor<2x1x1x1xf32>, tensor<2xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<1x2x2x2xf32>
+  %g = "tosa.const"() {values = dense<[2.0, 6.0]> : tensor<2xf32>} : () -> tensor<2xf32>
+  %be = "tosa.const"() {values = dense<[1.0, 2.0]> : tensor<2xf32>} : () -> tensor<2xf32>
+  %m = "tosa.const"() {values = dense<[0.5, 2.0]> : tensor<2xf32>} : () -> tensor<2xf32>
+  %v = "tosa.const"() {values = dense<[3.0, 8.0]> : tensor<2xf32>} : () -> tensor<2xf32>
+  %y = qe.batch_norm %c, %g, %be, %m, %v axis(3) epsilon(1.0) : tensor<1x2x2x2xf32>, tensor<2xf32>
+  %r = tosa.clamp %y {max_val = 6.0 : f32, min_val = 0.0 : f32} : (tensor<1x2x2x2xf32>) -> tensor<1x2x2x2xf32>
+  return %r : tensor<1x2x2x2xf32>
+}
