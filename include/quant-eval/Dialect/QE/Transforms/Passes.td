@@ -31,6 +31,36 @@ def FoldBatchNorm : Pass<"qe-fold-batch-norm", "func::FuncOp"> {
   let dependentDialects = ["::mlir::tosa::TosaDialect"];
 }
 
+def CrossLayerEqualization : Pass<"qe-cross-layer-equalization", "func::FuncOp"> {
+  let summary = "Equalize per-channel weight ranges of consecutive layers";
+  let description = [{
+    DFQ step 3 (quantization-algorithms.md §4.3). For chains
+    `layer1 → f → layer2` with f a ReLU, a ReLU6 or nothing, where layer1's
+    output has no other user (a residual add or concat ends a chain), and
+    layers that are `tosa.conv2d` or depthwise `tosa.depthwise_conv2d`
+    (multiplier 1) with constant weights and biases:
+
+    * pairs: `s_i = sqrt(r1_i / r2_i)` with r1 the output-channel ranges of
+      layer1 and r2 the input-channel ranges of layer2 (1 when either is
+      0); `W1[i] /= s_i`, `b1[i] /= s_i`, `W2[:, i] *= s_i`;
+    * conv → depthwise → conv triplets: `c_i = cbrt(r1 r2 r3)`,
+      `S12 = r1 / c`, `S23 = c / r3`, so that all three ranges become c.
+
+    ReLU commutes with positive scales; ReLU6 does not, so a ReLU6 inside an
+    equalized chain becomes a ReLU, with a remark (it changes float
+    outputs). The `qe.bn_beta`/`qe.bn_gamma` statistics of scaled layers are
+    scaled too, and each layer records the range of its scales as
+    `qe.cle_scale_range`. The chains are equalized again until
+    `max |log s| < tolerance` or `max-iterations`.
+  }];
+  let options = [
+    Option<"tolerance", "tolerance", "double", /*default=*/"1e-3",
+           "Stop when every |log s| is below this">,
+    Option<"maxIterations", "max-iterations", "int", /*default=*/"20",
+           "Equalization rounds at most">
+  ];
+}
+
 def QuantizeWeights : Pass<"qe-quantize-weights", "func::FuncOp"> {
   let summary = "Quantize constant weights (round to nearest or SQuant)";
   let description = [{
