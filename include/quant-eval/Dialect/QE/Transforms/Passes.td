@@ -61,6 +61,26 @@ def CrossLayerEqualization : Pass<"qe-cross-layer-equalization", "func::FuncOp">
   ];
 }
 
+def AbsorbHighBias : Pass<"qe-absorb-high-bias", "func::FuncOp"> {
+  let summary = "Move large positive biases through ReLUs into the next layer";
+  let description = [{
+    DFQ step 4 (quantization-algorithms.md §4.4). For `layer1 → ReLU →
+    layer2` (conv or depthwise, constant weights and biases, layer1's
+    output used only by the ReLU and the ReLU only by layer2), with
+    layer1's statistics N(β, γ²) from `qe-fold-batch-norm`:
+
+    ```
+    c_i = max(0, β_i − 3|γ_i|),  b1 −= c,  β −= c,
+    b2[o] += Σ_i Σ_hw W2[o, i, h, w] · c_i
+    ```
+
+    Almost every pre-activation value of a channel lies above c_i, where
+    ReLU is the identity, so the shift passes through it; layer1's output
+    range shrinks by c_i, which helps its quantization. Exact except where
+    zero padding in layer2 sees the shifted values.
+  }];
+}
+
 def QuantizeWeights : Pass<"qe-quantize-weights", "func::FuncOp"> {
   let summary = "Quantize constant weights (round to nearest or SQuant)";
   let description = [{
