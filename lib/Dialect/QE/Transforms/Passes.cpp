@@ -31,7 +31,36 @@ void buildDataFreePipeline(OpPassManager &pm, int bits,
   pm.addNestedPass<func::FuncOp>(qe::createQuantizeActivations(activations));
 }
 
+/// DFQ (Nagel et al. 2019) at 8 bits: BN folding, cross-layer
+/// equalization, high-bias absorption, per-tensor weights rounded to
+/// nearest, analytical bias correction, BN-derived activation ranges.
+void buildDFQInt8Pipeline(OpPassManager &pm) {
+  pm.addNestedPass<func::FuncOp>(qe::createFoldBatchNorm());
+  pm.addNestedPass<func::FuncOp>(qe::createCrossLayerEqualization());
+  pm.addNestedPass<func::FuncOp>(qe::createAbsorbHighBias());
+  qe::CorrectBiasOptions correct;
+  correct.bits = 8;
+  correct.granularity = "tensor";
+  pm.addNestedPass<func::FuncOp>(qe::createCorrectBias(correct));
+  qe::QuantizeWeightsOptions weights;
+  weights.bits = 8;
+  weights.granularity = "tensor";
+  pm.addNestedPass<func::FuncOp>(qe::createQuantizeWeights(weights));
+  qe::QuantizeActivationsOptions activations;
+  activations.bits = 8;
+  activations.range = "bn";
+  pm.addNestedPass<func::FuncOp>(qe::createQuantizeActivations(activations));
+}
+
 void registerDataFreePipelines() {
+  PassPipelineRegistration<>(
+      "dfq-int8",
+      "DFQ data-free quantization, per-tensor W8A8: "
+      "func.func(qe-fold-batch-norm,qe-cross-layer-equalization,"
+      "qe-absorb-high-bias,qe-correct-bias{bits=8 granularity=tensor},"
+      "qe-quantize-weights{bits=8 granularity=tensor},"
+      "qe-quantize-activations{bits=8 range=bn})",
+      buildDFQInt8Pipeline);
   for (int bits : {4, 6, 8}) {
     for (const char *method : {"squant", "rtn"}) {
       std::string name =

@@ -4,6 +4,10 @@
 // RUN: quant-opt %s --squant-4bit > %t.pipeline.mlir
 // RUN: quant-opt %s --pass-pipeline="builtin.module(func.func(qe-fold-batch-norm,qe-quantize-weights{bits=4 rounding=squant},qe-quantize-activations{bits=4 range=bn-sigma}))" > %t.passes.mlir
 // RUN: diff %t.pipeline.mlir %t.passes.mlir
+// RUN: quant-opt %s --dfq-int8 > %t.dfq.mlir 2> /dev/null
+// RUN: quant-opt %s --pass-pipeline="builtin.module(func.func(qe-fold-batch-norm,qe-cross-layer-equalization,qe-absorb-high-bias,qe-correct-bias{bits=8 granularity=tensor},qe-quantize-weights{bits=8 granularity=tensor},qe-quantize-activations{bits=8 range=bn}))" > %t.dfq-passes.mlir 2> /dev/null
+// RUN: diff %t.dfq.mlir %t.dfq-passes.mlir
+// RUN: FileCheck %s --check-prefix=DFQ < %t.dfq.mlir
 
 // BN folded (factor 1 and 2), weights on a 4-bit grid with their fake
 // quant, the ReLU6 output quantized at 4 bits. With 4 bits the weights
@@ -17,6 +21,10 @@
 // RTN-LABEL: func @main
 // RTN: qe.fake_quant %{{.*}} bits(8) narrow_range axis(0)
 // RTN: qe.fake_quant %{{.*}} unsigned bits(8)
+// dfq-int8 gives per-tensor 8-bit weights (no axis) and 8-bit activations.
+// DFQ-LABEL: func @main
+// DFQ: qe.fake_quant %{{.*}} bits(8) narrow_range scales(
+// DFQ: qe.fake_quant %{{.*}} unsigned bits(8)
 func.func @main(%x: tensor<1x2x2x1xf32>) -> tensor<1x2x2x2xf32> {
   %w = "tosa.const"() {values = dense<1.0> : tensor<2x1x1x1xf32>} : () -> tensor<2x1x1x1xf32>
   %b = "tosa.const"() {values = dense<[0.5, 1.0]> : tensor<2xf32>} : () -> tensor<2xf32>

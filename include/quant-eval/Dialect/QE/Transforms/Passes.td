@@ -81,6 +81,43 @@ def AbsorbHighBias : Pass<"qe-absorb-high-bias", "func::FuncOp"> {
   }];
 }
 
+def CorrectBias : Pass<"qe-correct-bias", "func::FuncOp"> {
+  let summary = "Correct biases for the mean error weight quantization adds";
+  let description = [{
+    DFQ step 5 (quantization-algorithms.md §4.5). Quantizing a layer's
+    weights changes its output's mean by `ε·E[x]`, with `ε = Ŵ − W`; this
+    pass subtracts that from the bias of every convolution and depthwise
+    convolution whose input expectation it can derive:
+
+    * analytically (default), from the statistics `qe-fold-batch-norm`
+      recorded on the producing layer, N(β, γ²) passed through the
+      activation in between: β without one, the clipped-normal mean for a
+      ReLU or ReLU6 (with |γ|), sums through residual adds, concatenation
+      through concats, unchanged through average pooling and reshapes;
+    * empirically with `errors-file`: a JSON object mapping layer names (the
+      ONNX node names kept as locations) to per-channel means of
+      `y_quantized − y_float` measured on data; those are subtracted as
+      they are.
+
+    It runs before `qe-quantize-weights` and predicts Ŵ with the same
+    options (`bits`, `granularity`, `symmetric`, `rounding`), which must
+    therefore match the weight quantization that follows. Each corrected
+    layer records the largest |correction| as `qe.bias_correction`.
+  }];
+  let options = [
+    Option<"bits", "bits", "int", /*default=*/"8",
+           "Weight bit width the following qe-quantize-weights uses">,
+    Option<"granularity", "granularity", "std::string", /*default=*/"\"channel\"",
+           "channel or tensor, as for qe-quantize-weights">,
+    Option<"symmetric", "symmetric", "bool", /*default=*/"true",
+           "As for qe-quantize-weights">,
+    Option<"rounding", "rounding", "std::string", /*default=*/"\"nearest\"",
+           "As for qe-quantize-weights">,
+    Option<"errorsFile", "errors-file", "std::string", /*default=*/"\"\"",
+           "JSON of measured per-channel output error means (empirical mode)">
+  ];
+}
+
 def QuantizeWeights : Pass<"qe-quantize-weights", "func::FuncOp"> {
   let summary = "Quantize constant weights (round to nearest or SQuant)";
   let description = [{
