@@ -67,9 +67,29 @@ struct QuantizeWeightsPass
         w->size() * sizeof(float), alignof(float));
     auto *out = reinterpret_cast<float *>(blob.getMutableData().data());
     WeightGridOptions options{bits, perChannel, symmetric, mode};
-    auto params = roundWeights(*w, view, options, out);
+    num::SQuantStats flips;
+    auto params = roundWeights(*w, view, options, out, &flips);
     if (!params)
       return; // NaN or infinite weights: leave the layer alone
+
+    // For the per-layer report: signal-to-quantization-noise ratio and
+    // SQuant's flips, on the layer that uses the weight.
+    double signal = 0, noise = 0;
+    for (size_t i = 0; i < w->size(); ++i) {
+      double d = double((*w)[i]) - double(out[i]);
+      signal += double((*w)[i]) * double((*w)[i]);
+      noise += d * d;
+    }
+    Operation *layer = operand.getOwner();
+    if (isa<tosa::ReshapeOp>(layer) && layer->hasOneUse())
+      layer = *layer->getUsers().begin();
+    Builder attrs(layer->getContext());
+    if (noise > 0)
+      layer->setAttr("qe.weight_sqnr_db",
+                     attrs.getF64FloatAttr(10 * std::log10(signal / noise)));
+    layer->setAttr(
+        "qe.squant_flips",
+        attrs.getDenseI64ArrayAttr({flips.kernelFlips, flips.channelFlips}));
 
     OpBuilder b(operand.getOwner());
     Location loc = weight.getLoc();

@@ -190,4 +190,26 @@ def QuantizeActivations : Pass<"qe-quantize-activations", "func::FuncOp"> {
   ];
 }
 
+def Report : Pass<"qe-report", "ModuleOp"> {
+  let summary = "Write the per-layer quantization report as JSON";
+  let description = [{
+    Collects what the quantization passes recorded on each layer and writes
+    it to `file`, keyed by the layer's ONNX node name (its location):
+
+    * `weight_sqnr_db`: 10·log10(Σw² / Σ(w − ŵ)²) of the quantized weights
+      (null when they are exact), from `qe-quantize-weights`;
+    * `flips`: SQuant's kernel- and channel-stage flips;
+    * `cle_scale_range`: the smallest and largest equalization scale;
+    * `bias_correction`: the largest bias correction;
+    * `bn_beta_range`, `bn_gamma_range`: the recorded statistics' extremes.
+
+    Run it last: `quant-opt --squant-4bit --qe-report=file=report.json`.
+    It changes nothing in the IR.
+  }];
+  let options = [
+    Option<"file", "file", "std::string", /*default=*/"\"\"",
+           "Where to write the JSON report">
+  ];
+}
+
 #endif // QUANT_EVAL_DIALECT_QE_TRANSFORMS_PASSES_TD
