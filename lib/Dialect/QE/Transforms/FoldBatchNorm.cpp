@@ -42,14 +42,6 @@ std::optional<Statistics> readStatistics(BatchNormOp bn) {
   return s;
 }
 
-/// The output channel of flat weight index `i` for the producers we fold
-/// into: OHWI ([OC, KH, KW, IC]) convolutions, HWCM depthwise.
-int64_t weightChannel(Operation *conv, RankedTensorType wType, int64_t i) {
-  if (isa<tosa::DepthwiseConv2DOp>(conv))
-    return i % (wType.getDimSize(2) * wType.getDimSize(3));
-  return i / (wType.getNumElements() / wType.getDimSize(0));
-}
-
 /// Erases a replaced batch norm and the statistics only it used.
 void eraseBatchNorm(BatchNormOp bn) {
   SmallVector<Value> stats = {bn.getScale(), bn.getOffset(), bn.getMean(),
@@ -71,7 +63,10 @@ LogicalResult foldIntoProducer(OpBuilder &b, BatchNormOp bn,
   if (int64_t(bn.getAxis()) != outType.getRank() - 1)
     return failure();
   Value weight = conv->getOperand(1), bias = conv->getOperand(2);
-  auto w = getConstantFloats(weight);
+  std::optional<ArrayRef<float>> w = getConstantFloatsView(weight);
+  std::optional<std::vector<float>> copy;
+  if (!w && (copy = getConstantFloats(weight)))
+    w = ArrayRef<float>(*copy);
   auto bb = getConstantFloats(bias);
   auto wType = cast<RankedTensorType>(weight.getType());
   auto bType = cast<RankedTensorType>(bias.getType());
@@ -80,14 +75,25 @@ LogicalResult foldIntoProducer(OpBuilder &b, BatchNormOp bn,
       outType.getDimSize(outType.getRank() - 1) != channels)
     return failure();
 
-  for (int64_t i = 0; i < static_cast<int64_t>(w->size()); ++i)
-    (*w)[i] = float(double((*w)[i]) * s.factor[weightChannel(conv, wType, i)]);
   for (int64_t c = 0; c < channels; ++c)
     (*bb)[c] = float(double(s.beta[c]) +
                      (double((*bb)[c]) - double(s.mean[c])) * s.factor[c]);
 
+  // Scale the weights straight into the new constant. Depthwise channels
+  // are the innermost (HWCM) dimensions, convolution channels the outermost
+  // (OHWI).
+  const int64_t n = static_cast<int64_t>(w->size());
+  const bool channelsInner = isa<tosa::DepthwiseConv2DOp>(conv);
+  const int64_t block = channelsInner ? channels : n / channels;
+  auto fill = [&](MutableArrayRef<float> out) {
+    for (int64_t start = 0; start < n; start += block)
+      for (int64_t j = 0; j < block; ++j) {
+        int64_t c = channelsInner ? j : start / block;
+        out[start + j] = float(double((*w)[start + j]) * s.factor[c]);
+      }
+  };
   b.setInsertionPoint(conv);
-  conv->setOperand(1, createFloatConstant(b, weight.getLoc(), wType, *w,
+  conv->setOperand(1, createFloatConstant(b, weight.getLoc(), wType, fill,
                                           "qe_folded_weight"));
   conv->setOperand(
       2, createFloatConstant(b, bias.getLoc(), bType, *bb, "qe_folded_bias"));

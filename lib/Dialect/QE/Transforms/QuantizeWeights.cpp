@@ -62,45 +62,40 @@ struct QuantizeWeightsPass
     }
     auto type = cast<RankedTensorType>(weight.getType());
     bool perChannel = granularity == "channel" && view.axis;
-    // Round straight into the new blob.
-    AsmResourceBlob blob = HeapAsmResourceBlob::allocate(
-        w->size() * sizeof(float), alignof(float));
-    auto *out = reinterpret_cast<float *>(blob.getMutableData().data());
     WeightGridOptions options{bits, perChannel, symmetric, mode};
     num::SQuantStats flips;
-    auto params = roundWeights(*w, view, options, out, &flips);
-    if (!params)
+    std::optional<std::vector<num::AffineParams>> params;
+    double signal = 0, noise = 0;
+    OpBuilder b(operand.getOwner());
+    Location loc = weight.getLoc();
+    // Round straight into the new constant.
+    Value c = createFloatConstant(
+        b, loc, type,
+        [&](MutableArrayRef<float> out) {
+          params = roundWeights(*w, view, options, out.data(), &flips);
+          for (size_t i = 0; params && i < w->size(); ++i) {
+            double d = double((*w)[i]) - double(out[i]);
+            signal += double((*w)[i]) * double((*w)[i]);
+            noise += d * d;
+          }
+        },
+        "qe_quantized_weight");
+    if (!params) {
+      c.getDefiningOp()->erase();
       return; // NaN or infinite weights: leave the layer alone
+    }
 
     // For the per-layer report: signal-to-quantization-noise ratio and
     // SQuant's flips, on the layer that uses the weight.
-    double signal = 0, noise = 0;
-    for (size_t i = 0; i < w->size(); ++i) {
-      double d = double((*w)[i]) - double(out[i]);
-      signal += double((*w)[i]) * double((*w)[i]);
-      noise += d * d;
-    }
     Operation *layer = operand.getOwner();
     if (isa<tosa::ReshapeOp>(layer) && layer->hasOneUse())
       layer = *layer->getUsers().begin();
-    Builder attrs(layer->getContext());
     if (noise > 0)
       layer->setAttr("qe.weight_sqnr_db",
-                     attrs.getF64FloatAttr(10 * std::log10(signal / noise)));
+                     b.getF64FloatAttr(10 * std::log10(signal / noise)));
     layer->setAttr(
         "qe.squant_flips",
-        attrs.getDenseI64ArrayAttr({flips.kernelFlips, flips.channelFlips}));
-
-    OpBuilder b(operand.getOwner());
-    Location loc = weight.getLoc();
-    // Small weights stay readable inline, like the importer's.
-    Value c =
-        type.getNumElements() <= 64
-            ? createFloatConstant(b, loc, type, ArrayRef<float>(out, w->size()))
-            : tosa::ConstOp::create(
-                  b, loc, type,
-                  DenseResourceElementsAttr::get(type, "qe_quantized_weight",
-                                                 std::move(blob)));
+        b.getDenseI64ArrayAttr({flips.kernelFlips, flips.channelFlips}));
     SmallVector<double> scales;
     SmallVector<int64_t> zeroPoints;
     for (const num::AffineParams &p : *params) {

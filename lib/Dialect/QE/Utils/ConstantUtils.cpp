@@ -60,6 +60,26 @@ Value createFloatConstant(OpBuilder &builder, Location loc,
   return tosa::ConstOp::create(builder, loc, type, attr);
 }
 
+Value createFloatConstant(OpBuilder &builder, Location loc,
+                          RankedTensorType type,
+                          function_ref<void(MutableArrayRef<float>)> fill,
+                          StringRef blobName, int64_t resourceThreshold) {
+  int64_t n = type.getNumElements();
+  if (n <= resourceThreshold) {
+    std::vector<float> values(n);
+    fill(values);
+    return createFloatConstant(builder, loc, type, values, blobName,
+                               resourceThreshold);
+  }
+  AsmResourceBlob blob =
+      HeapAsmResourceBlob::allocate(n * sizeof(float), alignof(float));
+  MutableArrayRef<char> bytes = blob.getMutableData();
+  fill(MutableArrayRef<float>(reinterpret_cast<float *>(bytes.data()), n));
+  return tosa::ConstOp::create(
+      builder, loc, type,
+      DenseResourceElementsAttr::get(type, blobName, std::move(blob)));
+}
+
 void eraseIfDeadConstant(Value value) {
   Operation *op = value ? value.getDefiningOp() : nullptr;
   if (op && op->use_empty() && op->hasTrait<OpTrait::ConstantLike>())

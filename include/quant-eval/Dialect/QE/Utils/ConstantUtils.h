@@ -32,6 +32,14 @@ Value createFloatConstant(OpBuilder &builder, Location loc,
                           StringRef blobName = "qe_weight",
                           int64_t resourceThreshold = 64);
 
+/// A tosa.const of `type` whose values `fill` writes in place (no extra
+/// copy for large weights); blob and threshold as above.
+Value createFloatConstant(OpBuilder &builder, Location loc,
+                          RankedTensorType type,
+                          function_ref<void(MutableArrayRef<float>)> fill,
+                          StringRef blobName = "qe_weight",
+                          int64_t resourceThreshold = 64);
+
 /// Erases the constant op defining `value` once nothing uses it; passes that
 /// replace weights call it so dead copies neither linger in the IR nor
 /// count as stored parameters.
