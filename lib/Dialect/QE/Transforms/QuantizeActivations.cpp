@@ -7,6 +7,7 @@
 
 #include <cmath>
 #include <limits>
+#include <tuple>
 
 namespace mlir::qe {
 #define GEN_PASS_DEF_QUANTIZEACTIVATIONS
@@ -50,19 +51,22 @@ struct QuantizeActivationsPass
   }
 
   /// The [lo, hi] range of a tensor with statistics `s`.
-  std::pair<double, double> getRange(const Statistics &s, int width) {
+  /// [min_c(mean - n std), max_c(mean + n std)]: DFQ's per-channel range.
+  static std::pair<double, double> sigmaRange(const Statistics &s, double n) {
     double lo = std::numeric_limits<double>::infinity(), hi = -lo;
     for (size_t c = 0; c < s.mean.size(); ++c) {
-      lo = std::min(lo, s.mean[c] - 6 * s.std[c]);
-      hi = std::max(hi, s.mean[c] + 6 * s.std[c]);
+      lo = std::min(lo, s.mean[c] - n * s.std[c]);
+      hi = std::max(hi, s.mean[c] + n * s.std[c]);
     }
+    return {lo, hi};
+  }
+
+  /// The [lo, hi] range of a tensor with statistics `s`.
+  std::pair<double, double> getRange(const Statistics &s, int width) {
+    double lo, hi;
     if (range == "bn") {
-      double n = clipSigmas > 0 ? double(clipSigmas) : 6.0;
-      lo = std::numeric_limits<double>::infinity(), hi = -lo;
-      for (size_t c = 0; c < s.mean.size(); ++c) {
-        lo = std::min(lo, s.mean[c] - n * s.std[c]);
-        hi = std::max(hi, s.mean[c] + n * s.std[c]);
-      }
+      std::tie(lo, hi) =
+          sigmaRange(s, clipSigmas > 0 ? double(clipSigmas) : 6.0);
     } else {
       // SQuant: alpha = s * sigma of the mixture of the channels.
       double m = 0, m2 = 0;
@@ -78,8 +82,10 @@ struct QuantizeActivationsPass
                       : width <= 6   ? 14.0
                                      : 25.0;
       double alpha = factor * sigma;
-      if (width < 6)
-        alpha = std::min(alpha, std::max(std::fabs(lo), std::fabs(hi)));
+      if (width < 6) {
+        auto [lo6, hi6] = sigmaRange(s, 6.0);
+        alpha = std::min(alpha, std::max(std::fabs(lo6), std::fabs(hi6)));
+      }
       if (s.lo >= 0) {
         lo = 0, hi = alpha;
       } else {
