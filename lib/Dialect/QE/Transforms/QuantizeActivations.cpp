@@ -200,8 +200,12 @@ struct QuantizeActivationsPass
       // Ranges survive pooling and reshapes.
       if (isa<tosa::AvgPool2dOp, tosa::MaxPool2dOp, tosa::ReshapeOp>(op)) {
         auto it = stats.find(op->getOperand(0));
-        if (it != stats.end())
-          stats[out] = it->second;
+        if (it != stats.end()) {
+          // Copy before inserting: insertion may grow the map and move
+          // the element `it` points to.
+          Statistics s = it->second;
+          stats[out] = std::move(s);
+        }
       }
     });
 
