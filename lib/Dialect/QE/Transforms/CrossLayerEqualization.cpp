@@ -116,30 +116,67 @@ bool isReluLike(tosa::ClampOp clamp, bool &isRelu6) {
   return true;
 }
 
-/// The layer consuming `op`'s result through nothing or a ReLU-like clamp,
-/// if `op`'s result (and the clamp's) has that single user.
-Operation *nextInChain(Operation *op, tosa::ClampOp &clamp) {
+/// The output of a PReLU or LeakyReLU applied to `v`, as the importer spells
+/// it: select(v >= 0, v, v * slope) with a constant slope. Like ReLU it is
+/// positively homogeneous per channel, PReLU(x / s) = PReLU(x) / s for s > 0,
+/// so equalization may scale through it. Null unless `v` feeds exactly that.
+Value preluOutput(Value v) {
+  tosa::GreaterEqualOp ge;
+  tosa::MulOp mul;
+  tosa::SelectOp select;
+  for (Operation *user : v.getUsers()) {
+    if (auto g = dyn_cast<tosa::GreaterEqualOp>(user); g && !ge)
+      ge = g;
+    else if (auto m = dyn_cast<tosa::MulOp>(user); m && !mul)
+      mul = m;
+    else if (auto s = dyn_cast<tosa::SelectOp>(user); s && !select)
+      select = s;
+    else
+      return nullptr;
+  }
+  if (!ge || !mul || !select || ge.getInput1() != v || mul.getInput1() != v ||
+      select.getInput1() != ge.getResult() || select.getInput2() != v ||
+      select.getInput3() != mul.getResult() || !ge->hasOneUse() ||
+      !mul->hasOneUse())
+    return nullptr;
+  auto zero = getConstantFloats(ge.getInput2());
+  if (!zero || !llvm::all_of(*zero, [](float z) { return z == 0.0f; }) ||
+      !getConstantFloats(mul.getInput2()))
+    return nullptr;
+  return select.getResult();
+}
+
+/// The layer consuming `op`'s result directly or through one activation that
+/// commutes with positive per-channel scaling (ReLU, ReLU6 with a remark,
+/// PReLU, LeakyReLU), if every value in between has that single consumer.
+/// `activation` is set to the activation's last op, or null.
+Operation *nextInChain(Operation *op, Operation *&activation) {
   Value v = op->getResult(0);
-  clamp = nullptr;
+  activation = nullptr;
+  if (Value p = preluOutput(v)) {
+    activation = p.getDefiningOp();
+    v = p;
+  } else if (!v.hasOneUse()) {
+    return nullptr;
+  } else if (auto c = dyn_cast<tosa::ClampOp>(*v.getUsers().begin())) {
+    bool relu6;
+    if (!isReluLike(c, relu6))
+      return nullptr;
+    activation = c;
+    v = c.getResult();
+  }
   if (!v.hasOneUse())
     return nullptr;
   Operation *user = *v.getUsers().begin();
-  if (auto c = dyn_cast<tosa::ClampOp>(user)) {
-    bool relu6;
-    if (!isReluLike(c, relu6) || !c->getResult(0).hasOneUse())
-      return nullptr;
-    clamp = c;
-    user = *c->getResult(0).getUsers().begin();
-  }
   if (!isa<tosa::Conv2DOp, tosa::DepthwiseConv2DOp>(user) ||
-      user->getOperand(0) != (clamp ? clamp->getResult(0) : v))
+      user->getOperand(0) != v)
     return nullptr;
   return user;
 }
 
 struct Chain {
   SmallVector<Operation *, 3> layers;
-  SmallVector<tosa::ClampOp, 2> clamps; // between consecutive layers, or null
+  SmallVector<Operation *, 2> activations; // between layers, or null
 };
 
 struct CrossLayerEqualizationPass
@@ -154,16 +191,16 @@ struct CrossLayerEqualizationPass
     getOperation().walk([&](Operation *op) {
       if (!isa<tosa::Conv2DOp, tosa::DepthwiseConv2DOp>(op) || used.count(op))
         return;
-      tosa::ClampOp c1, c2;
-      Operation *second = nextInChain(op, c1);
+      Operation *a1, *a2;
+      Operation *second = nextInChain(op, a1);
       if (!second || used.count(second))
         return;
-      Chain chain{{op, second}, {c1}};
+      Chain chain{{op, second}, {a1}};
       if (isa<tosa::Conv2DOp>(op) && isa<tosa::DepthwiseConv2DOp>(second))
-        if (Operation *third = nextInChain(second, c2))
+        if (Operation *third = nextInChain(second, a2))
           if (isa<tosa::Conv2DOp>(third) && !used.count(third)) {
             chain.layers.push_back(third);
-            chain.clamps.push_back(c2);
+            chain.activations.push_back(a2);
           }
       // Only the first layer may be reused as the end of another chain.
       for (Operation *l : ArrayRef(chain.layers).drop_front())
@@ -228,7 +265,8 @@ struct CrossLayerEqualizationPass
         l.op->setAttr("qe.cle_scale_range",
                       builder.getDenseF64ArrayAttr({minScale, maxScale}));
       }
-      for (tosa::ClampOp clamp : chain.clamps) {
+      for (Operation *activation : chain.activations) {
+        auto clamp = dyn_cast_or_null<tosa::ClampOp>(activation);
         bool relu6 = false;
         if (!clamp || !isReluLike(clamp, relu6) || !relu6)
           continue;

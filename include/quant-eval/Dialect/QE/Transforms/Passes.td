@@ -35,8 +35,9 @@ def CrossLayerEqualization : Pass<"qe-cross-layer-equalization", "func::FuncOp">
   let summary = "Equalize per-channel weight ranges of consecutive layers";
   let description = [{
     DFQ step 3 (quantization-algorithms.md §4.3). For chains
-    `layer1 → f → layer2` with f a ReLU, a ReLU6 or nothing, where layer1's
-    output has no other user (a residual add or concat ends a chain), and
+    `layer1 → f → layer2` with f a ReLU, a ReLU6, a PReLU or LeakyReLU with
+    a constant slope (`select(x >= 0, x, x * slope)`, as the ONNX importer
+    writes it) or nothing, where layer1's output has no other user (a residual add or concat ends a chain), and
     layers that are `tosa.conv2d` or depthwise `tosa.depthwise_conv2d`
     (multiplier 1) with constant weights and biases:
 
@@ -46,7 +47,8 @@ def CrossLayerEqualization : Pass<"qe-cross-layer-equalization", "func::FuncOp">
     * conv → depthwise → conv triplets: `c_i = cbrt(r1 r2 r3)`,
       `S12 = r1 / c`, `S23 = c / r3`, so that all three ranges become c.
 
-    ReLU commutes with positive scales; ReLU6 does not, so a ReLU6 inside an
+    ReLU and PReLU commute with positive per-channel scales (the slope is
+    unchanged: `PReLU(x / s) = PReLU(x) / s`); ReLU6 does not, so a ReLU6 inside an
     equalized chain becomes a ReLU, with a remark (it changes float
     outputs). The `qe.bn_beta`/`qe.bn_gamma` statistics of scaled layers are
     scaled too, and each layer records the range of its scales as
