@@ -1,5 +1,8 @@
 // RUN: quant-opt %s --qe-fold-batch-norm --qe-quantize-weights="bits=4 rounding=squant" --qe-report=file=%t.json -o /dev/null
 // RUN: FileCheck %s < %t.json
+// The quant-opt shorthand --qe-report=FILE writes the same report.
+// RUN: quant-opt %s --qe-fold-batch-norm --qe-quantize-weights="bits=4 rounding=squant" --qe-report=%t.short.json -o /dev/null
+// RUN: diff %t.json %t.short.json
 // RUN: not quant-opt %s --qe-report 2>&1 | FileCheck %s --check-prefix=NOFILE
 // NOFILE: qe-report needs file=PATH
 

@@ -205,8 +205,10 @@ def Report : Pass<"qe-report", "ModuleOp"> {
     * `bias_correction`: the largest bias correction;
     * `bn_beta_range`, `bn_gamma_range`: the recorded statistics' extremes.
 
-    Run it last: `quant-opt --squant-4bit --qe-report=file=report.json`.
-    It changes nothing in the IR.
+    Run it last: `quant-opt --squant-4bit --qe-report=report.json`
+    (quant-opt's shorthand for `--qe-report=file=report.json`; in a pass
+    pipeline string it is `qe-report{file=report.json}`). It changes
+    nothing in the IR.
   }];
   let options = [
     Option<"file", "file", "std::string", /*default=*/"\"\"",
