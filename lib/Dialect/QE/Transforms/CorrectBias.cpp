@@ -85,6 +85,37 @@ std::optional<std::vector<double>> expectation(Value v) {
   return std::nullopt;
 }
 
+/// The operand holding `layer`'s bias: a convolution's third operand, or
+/// for a fully connected layer (tosa.matmul, as the importer writes Gemm)
+/// the constant added to its result, after an optional reshape, when that
+/// constant has one value per output. Null when there is none to correct.
+OpOperand *getBiasOperand(Operation *layer, int64_t outputs) {
+  if (isa<tosa::Conv2DOp, tosa::DepthwiseConv2DOp>(layer))
+    return &layer->getOpOperand(2);
+  if (!isa<tosa::MatMulOp>(layer))
+    return nullptr;
+  Value y = layer->getResult(0);
+  if (!y.hasOneUse())
+    return nullptr;
+  Operation *user = *y.getUsers().begin();
+  if (isa<tosa::ReshapeOp>(user)) {
+    y = user->getResult(0);
+    if (!y.hasOneUse())
+      return nullptr;
+    user = *y.getUsers().begin();
+  }
+  auto add = dyn_cast<tosa::AddOp>(user);
+  if (!add)
+    return nullptr;
+  OpOperand &bias = add->getOpOperand(add.getInput1() == y ? 1 : 0);
+  auto type = cast<RankedTensorType>(bias.get().getType());
+  if (!type.hasStaticShape() || type.getNumElements() != outputs ||
+      type.getDimSize(type.getRank() - 1) != outputs ||
+      !getConstantFloats(bias.get()))
+    return nullptr;
+  return &bias;
+}
+
 /// The name a layer is known by in reports and errors files: its ONNX node.
 std::string layerName(Operation *op) {
   if (auto name = dyn_cast<NameLoc>(op->getLoc()))
@@ -177,13 +208,17 @@ struct CorrectBiasPass : public qe::impl::CorrectBiasBase<CorrectBiasPass> {
   void runOnOperation() override {
     OpBuilder b(&getContext());
     getOperation().walk([&](Operation *op) {
-      if (!isa<tosa::Conv2DOp, tosa::DepthwiseConv2DOp>(op))
+      if (!isa<tosa::Conv2DOp, tosa::DepthwiseConv2DOp, tosa::MatMulOp>(op))
         return;
       auto weight = getLayerWeight(op);
-      if (!weight || weight->first->get().getDefiningOp<FakeQuantOp>())
+      if (!weight || weight->second.channels == 0 ||
+          weight->first->get().getDefiningOp<FakeQuantOp>())
+        return;
+      OpOperand *biasOperand = getBiasOperand(op, weight->second.channels);
+      if (!biasOperand)
         return;
       auto w = getConstantFloats(weight->first->get());
-      auto bias = getConstantFloats(op->getOperand(2));
+      auto bias = getConstantFloats(biasOperand->get());
       if (!w || !bias)
         return;
       std::optional<std::vector<double>> corr =
@@ -200,12 +235,11 @@ struct CorrectBiasPass : public qe::impl::CorrectBiasBase<CorrectBiasPass> {
         (*bias)[c] = float((*bias)[c] - (*corr)[c]);
         largest = std::max(largest, std::fabs((*corr)[c]));
       }
-      Value old = op->getOperand(2);
-      b.setInsertionPoint(op);
-      op->setOperand(2,
-                     createFloatConstant(b, old.getLoc(),
-                                         cast<RankedTensorType>(old.getType()),
-                                         *bias, "qe_corrected_bias"));
+      Value old = biasOperand->get();
+      b.setInsertionPoint(biasOperand->getOwner());
+      biasOperand->set(createFloatConstant(
+          b, old.getLoc(), cast<RankedTensorType>(old.getType()), *bias,
+          "qe_corrected_bias"));
       eraseIfDeadConstant(old);
       op->setAttr("qe.bias_correction", b.getF64FloatAttr(largest));
     });

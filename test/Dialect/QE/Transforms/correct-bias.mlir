@@ -45,3 +45,31 @@ func.func @relu_input(%x: tensor<1x2x2x1xf32>) -> tensor<1x2x2x1xf32> {
   %c2 = tosa.conv2d %r, %w2, %b2, %zp, %zp {acc_type = f32, dilation = array<i64: 1, 1>, pad = array<i64: 0, 0, 0, 0>, stride = array<i64: 1, 1>} : (tensor<1x2x2x2xf32>, tensor<1x1x1x2xf32>, tensor<1xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<1x2x2x1xf32>
   return %c2 : tensor<1x2x2x1xf32>
 }
+
+// -----
+
+// A fully connected layer as the importer writes Gemm: matmul on reshapes,
+// then the bias added to the reshaped result. The weights [[0.7], [0.33]]
+// (K = 2, N = 1) and E[x] = beta = [2, 4] give the same -0.120000005 as
+// @identity_input, so the bias 0.5 becomes 0.5 + 0.120000005 = 0.62.
+// CHECK-LABEL: func @fully_connected
+// CHECK: tosa.matmul {{.*}}qe.bias_correction = 0.12000000476837158
+// CHECK: %[[B:.*]] = "tosa.const"() <{values = dense<6.200000e-01> : tensor<1x1xf32>}>
+// CHECK: tosa.add %{{.*}}, %[[B]]
+func.func @fully_connected(%x: tensor<1x1x1x1xf32>) -> tensor<1x1xf32> {
+  %w1 = "tosa.const"() {values = dense<1.0> : tensor<2x1x1x1xf32>} : () -> tensor<2x1x1x1xf32>
+  %b1 = "tosa.const"() {values = dense<0.0> : tensor<2xf32>} : () -> tensor<2xf32>
+  %zp = "tosa.const"() {values = dense<0.0> : tensor<1xf32>} : () -> tensor<1xf32>
+  %c1 = tosa.conv2d %x, %w1, %b1, %zp, %zp {acc_type = f32, dilation = array<i64: 1, 1>, pad = array<i64: 0, 0, 0, 0>, stride = array<i64: 1, 1>, qe.bn_beta = array<f64: 2.0, 4.0>, qe.bn_gamma = array<f64: 1.0, 1.0>} : (tensor<1x1x1x1xf32>, tensor<2x1x1x1xf32>, tensor<2xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<1x1x1x2xf32>
+  %s3 = tosa.const_shape {values = dense<[1, 1, 2]> : tensor<3xindex>} : () -> !tosa.shape<3>
+  %a = tosa.reshape %c1, %s3 : (tensor<1x1x1x2xf32>, !tosa.shape<3>) -> tensor<1x1x2xf32>
+  %w = "tosa.const"() {values = dense<[[0.7], [0.33]]> : tensor<2x1xf32>} : () -> tensor<2x1xf32>
+  %sw = tosa.const_shape {values = dense<[1, 2, 1]> : tensor<3xindex>} : () -> !tosa.shape<3>
+  %w3 = tosa.reshape %w, %sw : (tensor<2x1xf32>, !tosa.shape<3>) -> tensor<1x2x1xf32>
+  %m = tosa.matmul %a, %w3, %zp, %zp : (tensor<1x1x2xf32>, tensor<1x2x1xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<1x1x1xf32>
+  %s2 = tosa.const_shape {values = dense<[1, 1]> : tensor<2xindex>} : () -> !tosa.shape<2>
+  %y = tosa.reshape %m, %s2 : (tensor<1x1x1xf32>, !tosa.shape<2>) -> tensor<1x1xf32>
+  %bias = "tosa.const"() {values = dense<0.5> : tensor<1x1xf32>} : () -> tensor<1x1xf32>
+  %out = tosa.add %y, %bias : (tensor<1x1xf32>, tensor<1x1xf32>) -> tensor<1x1xf32>
+  return %out : tensor<1x1xf32>
+}

@@ -88,8 +88,10 @@ def CorrectBias : Pass<"qe-correct-bias", "func::FuncOp"> {
   let description = [{
     DFQ step 5 (quantization-algorithms.md §4.5). Quantizing a layer's
     weights changes its output's mean by `ε·E[x]`, with `ε = Ŵ − W`; this
-    pass subtracts that from the bias of every convolution and depthwise
-    convolution whose input expectation it can derive:
+    pass subtracts that from the bias of every convolution, depthwise
+    convolution and fully connected layer (a `tosa.matmul` whose result,
+    possibly reshaped, gets a constant bias added) whose input expectation
+    it can derive:
 
     * analytically (default), from the statistics `qe-fold-batch-norm`
       recorded on the producing layer, N(β, γ²) passed through the
