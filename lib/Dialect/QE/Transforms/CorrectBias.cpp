@@ -5,6 +5,7 @@
 #include "quant-eval/Dialect/QE/IR/QEOps.h"
 #include "quant-eval/Dialect/QE/Transforms/Passes.h"
 #include "quant-eval/Dialect/QE/Utils/ConstantUtils.h"
+#include "quant-eval/Dialect/QE/Utils/LayerName.h"
 #include "quant-eval/Numerics/ClippedNormal.h"
 
 #include "llvm/Support/JSON.h"
@@ -87,8 +88,9 @@ std::optional<std::vector<double>> expectation(Value v) {
 
 /// The operand holding `layer`'s bias: a convolution's third operand, or
 /// for a fully connected layer (tosa.matmul, as the importer writes Gemm)
-/// the constant added to its result, after an optional reshape, when that
-/// constant has one value per output. Null when there is none to correct.
+/// the value added to its result, after an optional reshape, when it has
+/// one element per output. Null for other layers; the caller reads the
+/// bias and skips it unless it is constant.
 OpOperand *getBiasOperand(Operation *layer, int64_t outputs) {
   if (isa<tosa::Conv2DOp, tosa::DepthwiseConv2DOp>(layer))
     return &layer->getOpOperand(2);
@@ -110,17 +112,9 @@ OpOperand *getBiasOperand(Operation *layer, int64_t outputs) {
   OpOperand &bias = add->getOpOperand(add.getInput1() == y ? 1 : 0);
   auto type = cast<RankedTensorType>(bias.get().getType());
   if (!type.hasStaticShape() || type.getNumElements() != outputs ||
-      type.getDimSize(type.getRank() - 1) != outputs ||
-      !getConstantFloats(bias.get()))
+      type.getDimSize(type.getRank() - 1) != outputs)
     return nullptr;
   return &bias;
-}
-
-/// The name a layer is known by in reports and errors files: its ONNX node.
-std::string layerName(Operation *op) {
-  if (auto name = dyn_cast<NameLoc>(op->getLoc()))
-    return name.getName().str();
-  return "";
 }
 
 struct CorrectBiasPass : public qe::impl::CorrectBiasBase<CorrectBiasPass> {
@@ -181,7 +175,7 @@ struct CorrectBiasPass : public qe::impl::CorrectBiasBase<CorrectBiasPass> {
   std::optional<std::vector<double>>
   correction(Operation *layer, const WeightView &view, ArrayRef<float> w) {
     if (!errorsFile.empty()) {
-      auto it = measured.find(layerName(layer));
+      auto it = measured.find(getLayerName(layer));
       if (it == measured.end())
         return std::nullopt;
       return it->second;
@@ -208,8 +202,6 @@ struct CorrectBiasPass : public qe::impl::CorrectBiasBase<CorrectBiasPass> {
   void runOnOperation() override {
     OpBuilder b(&getContext());
     getOperation().walk([&](Operation *op) {
-      if (!isa<tosa::Conv2DOp, tosa::DepthwiseConv2DOp, tosa::MatMulOp>(op))
-        return;
       auto weight = getLayerWeight(op);
       if (!weight || weight->second.channels == 0 ||
           weight->first->get().getDefiningOp<FakeQuantOp>())

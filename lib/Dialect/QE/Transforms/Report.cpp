@@ -1,6 +1,7 @@
 //===- Report.cpp - The per-layer quantization report ---------------------===//
 
 #include "quant-eval/Dialect/QE/Transforms/Passes.h"
+#include "quant-eval/Dialect/QE/Utils/LayerName.h"
 
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/Support/JSON.h"
@@ -52,10 +53,8 @@ struct ReportPass : public qe::impl::ReportBase<ReportPass> {
       if (entry.empty())
         return;
       entry["op"] = op->getName().getStringRef().str();
-      std::string key;
-      if (auto loc = dyn_cast<NameLoc>(op->getLoc()))
-        key = loc.getName().str();
-      else
+      std::string key = qe::getLayerName(op).str();
+      if (key.empty())
         key = op->getName().getStringRef().str() + "#" +
               std::to_string(unnamed++);
       layers[key] = std::move(entry);

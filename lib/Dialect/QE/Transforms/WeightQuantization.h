@@ -1,5 +1,4 @@
-//===- WeightQuantization.h - Rounding layer weights onto a grid -*- C++
-//-*-===//
+//===- WeightQuantization.h - Layer weights onto a grid ---------*- C++ -*-===//
 //
 // Internal to the QE transforms: the weight quantization that
 // qe-quantize-weights applies and qe-correct-bias must predict.
