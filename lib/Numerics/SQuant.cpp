@@ -4,13 +4,23 @@
 // rounded one at a time in scratch buffers of inputs x k elements: that
 // keeps the working set in cache for layers of millions of weights.
 //
+// A stage never needs a full ordering of its candidates, only the first n
+// (the flips), and n is small: |sum of errors| grows like the square root of
+// the element count. So candidates are not collected and sorted; the best
+// few are selected from branch-free priorities. A kernel's marginal
+// candidate is only looked for once the channel's direction is known, and
+// only if it points that way. ResNet-50 has 25 M weights, and this is what
+// keeps SQuant within the paper's GPU time on one CPU core.
+//
 //===----------------------------------------------------------------------===//
 
 #include "quant-eval/Numerics/SQuant.h"
 
+#include "quant-eval/Numerics/Rounding.h"
+
 #include <algorithm>
 #include <cmath>
-#include <optional>
+#include <numeric>
 
 namespace quant_eval::numerics {
 
@@ -18,19 +28,11 @@ namespace {
 enum class Direction { Up, Down };
 
 /// A candidate flip: element, direction and priority (|E| at the time the
-/// candidate tables were made).
+/// candidate tables were made). Candidates have priority > 0.
 struct Candidate {
   int64_t index;
   Direction dir;
   double priority;
-};
-
-/// Scratch buffers of one channel, reused across channels. Only the errors
-/// are stored: values are x + e, and a candidate's priority follows from
-/// the error it had when the tables were made, so no tables are stored.
-struct Channel {
-  std::vector<double> e;
-  std::vector<Candidate> order, marginal;
 };
 
 /// Highest priority first, ties to the lower index (the reference's sort is
@@ -39,113 +41,243 @@ bool before(const Candidate &a, const Candidate &b) {
   return a.priority != b.priority ? a.priority > b.priority : a.index < b.index;
 }
 
-/// Flips RNE(|sum|) of `candidates` (all in the direction that moves the
-/// error sum towards zero) and reports how many it flipped and whether it
-/// overshot. `candidates` comes back ordered up to the first unflipped one.
+/// Flips of one stage: RNE(|sum|) of the candidates in `dir`, the
+/// direction that moves the error sum towards zero, and whether that
+/// overshot. c.chosen holds the flipped candidates in order; `last` is the
+/// last of them, or -1.
 struct Balance {
   Direction dir;
   int64_t flipped;
+  int64_t last;
   bool over;
 };
-Balance flipTowardsZero(std::vector<double> &e, double sum,
-                        std::vector<Candidate> &candidates) {
+
+/// Scratch buffers of one channel, reused across channels. No candidate
+/// tables are stored: a candidate's priority follows from the error it had
+/// when the tables would have been made, which unflipped elements still
+/// have.
+struct Channel {
+  std::vector<double> e; ///< rounding errors, E = value - x
+  /// The values: RNE(x) clamped to one step beyond the range, plus the
+  /// flips. An element flips at most once each way (a C-stage flip can only
+  /// undo a K-stage one), so clamping the end result to the range gives
+  /// clamp(RNE(x) + flips) exactly.
+  int32_t *q = nullptr;
+  std::vector<double> kernelSum;
+  std::vector<Balance> kernels; ///< the K stage's result per kernel
+  std::vector<Candidate> marginal, chosen;
+};
+
+/// Beyond this many flips, a stage sorts its candidates outright instead of
+/// keeping a running selection (whose insertions cost O(n) each).
+constexpr int64_t kMaxSelection = 64;
+
+/// Small groups (kernels of up to this many elements) select by repeated
+/// arg-max, which compiles to conditional moves: the signs of E are coin
+/// flips, and branching on them would mispredict half the time.
+constexpr int64_t kMaxArgMaxGroup = 64;
+constexpr int64_t kMaxArgMaxPicks = 4;
+
+/// The first `m` candidates, in `before` order, of `count` elements whose
+/// priorities `priorityOf(i)` come in ascending index order (priority <= 0:
+/// not a candidate); `candidateOf(i, priority)` makes the candidate of
+/// element i.
+template <typename PriorityOf, typename CandidateOf>
+void selectFirst(int64_t count, int64_t m, PriorityOf priorityOf,
+                 CandidateOf candidateOf, std::vector<Candidate> &chosen) {
+  chosen.clear();
+  if (m <= 0)
+    return;
+  if (m <= kMaxArgMaxPicks && count <= kMaxArgMaxGroup) {
+    double p[kMaxArgMaxGroup];
+    for (int64_t i = 0; i < count; ++i)
+      p[i] = priorityOf(i);
+    for (int64_t t = 0; t < m; ++t) {
+      // Strictly greater: ties go to the lower index.
+      double best = 0;
+      int64_t at = -1;
+      for (int64_t i = 0; i < count; ++i) {
+        bool better = p[i] > best;
+        best = better ? p[i] : best;
+        at = better ? i : at;
+      }
+      if (at < 0)
+        return;
+      chosen.push_back(candidateOf(at, best));
+      p[at] = 0;
+    }
+    return;
+  }
+  if (m <= kMaxSelection) {
+    // A running selection: once m are held, few elements beat the last.
+    double threshold = 0;
+    for (int64_t i = 0; i < count; ++i) {
+      double p = priorityOf(i);
+      if (p <= threshold)
+        continue;
+      // An equal priority already held has the lower index: insert after.
+      auto pos = std::upper_bound(
+          chosen.begin(), chosen.end(), p,
+          [](double p, const Candidate &held) { return p > held.priority; });
+      chosen.insert(pos, candidateOf(i, p));
+      if (int64_t(chosen.size()) > m)
+        chosen.pop_back();
+      if (int64_t(chosen.size()) == m)
+        threshold = chosen.back().priority;
+    }
+    return;
+  }
+  for (int64_t i = 0; i < count; ++i)
+    if (double p = priorityOf(i); p > 0)
+      chosen.push_back(candidateOf(i, p));
+  int64_t prefix = std::min(m, static_cast<int64_t>(chosen.size()));
+  std::partial_sort(chosen.begin(), chosen.begin() + prefix, chosen.end(),
+                    before);
+  chosen.resize(prefix);
+}
+
+/// Balances one group of elements (a kernel or a channel) whose error sum
+/// is `sum`; `select(dir, m)` puts the group's first m candidates in `dir`
+/// into c.chosen.
+template <typename Select>
+Balance balance(Channel &c, double sum, Select select) {
   Balance b;
   b.dir = sum < 0 ? Direction::Up : Direction::Down;
-  auto need = static_cast<int64_t>(std::nearbyint(std::fabs(sum)));
-  int64_t available = static_cast<int64_t>(candidates.size());
-  b.flipped = std::min(need, available);
-  int64_t prefix = std::min(b.flipped + 1, available);
-  std::partial_sort(candidates.begin(), candidates.begin() + prefix,
-                    candidates.end(), before);
+  auto need = static_cast<int64_t>(roundHalfToEven(std::fabs(sum)));
+  select(b.dir, need);
+  b.flipped = std::min(need, static_cast<int64_t>(c.chosen.size()));
   double step = b.dir == Direction::Up ? 1.0 : -1.0;
   for (int64_t t = 0; t < b.flipped; ++t)
-    e[candidates[t].index] += step;
+    c.e[c.chosen[t].index] += step;
+  for (int64_t t = 0; t < b.flipped; ++t)
+    c.q[c.chosen[t].index] += int32_t(step);
+  b.last = b.flipped > 0 ? c.chosen[b.flipped - 1].index : -1;
   b.over = static_cast<double>(b.flipped) >= std::fabs(sum);
   return b;
 }
 
+Direction opposite(Direction d) {
+  return d == Direction::Up ? Direction::Down : Direction::Up;
+}
+
 void roundChannel(Channel &c, const double *x, int64_t inputs, int64_t k,
-                  double qmin, double qmax, SQuantMode mode, int64_t *q,
+                  double qmin, double qmax, SQuantMode mode, int32_t *q,
                   SQuantStats *stats) {
   const int64_t n = inputs * k;
   if (mode == SQuantMode::E) {
     for (int64_t i = 0; i < n; ++i)
-      q[i] = static_cast<int64_t>(std::clamp(std::nearbyint(x[i]), qmin, qmax));
+      q[i] =
+          static_cast<int32_t>(std::clamp(roundHalfToEven(x[i]), qmin, qmax));
     return;
   }
   c.e.resize(n);
-  for (int64_t i = 0; i < n; ++i)
-    c.e[i] = std::nearbyint(x[i]) - x[i];
-  // The candidate of element i in direction d, from the initial errors: up
-  // when E < 0 and x < qmax, down when E > 0 and x > qmin (E == 0 never).
-  auto initial = [&](int64_t i, Direction d) -> std::optional<Candidate> {
-    double e = c.e[i];
-    if (d == Direction::Up && e < 0 && x[i] < qmax)
-      return Candidate{i, d, -e};
-    if (d == Direction::Down && e > 0 && x[i] > qmin)
-      return Candidate{i, d, e};
-    return std::nullopt;
+  c.q = q;
+  for (int64_t i = 0; i < n; ++i) {
+    double r = roundHalfToEven(x[i]);
+    c.e[i] = r - x[i];
+    q[i] = static_cast<int32_t>(std::clamp(r, qmin - 1, qmax + 1));
+  }
+  // Selects among elements [begin, end), none flipped yet, by the candidate
+  // tables of step 2: up when E < 0 and x < qmax, down when E > 0 and
+  // x > qmin (E == 0 never). Priorities are computed branch-free, since the
+  // signs of E are coin flips.
+  auto initial = [&](int64_t begin, int64_t end) {
+    return [&c, x, qmin, qmax, begin, end](Direction dir, int64_t m) {
+      const double *e = c.e.data() + begin, *xs = x + begin;
+      // Up: x < qmax and -E > 0; down: x > qmin and E > 0. Both as
+      // sign * x > sign * bound, with no branch on the direction either.
+      double sign = dir == Direction::Up ? -1.0 : 1.0;
+      double bound = sign * (dir == Direction::Up ? qmax : qmin);
+      selectFirst(
+          end - begin, m,
+          [&](int64_t i) { return sign * xs[i] > bound ? sign * e[i] : 0.0; },
+          [&](int64_t i, double priority) {
+            return Candidate{begin + i, dir, priority};
+          },
+          c.chosen);
+    };
   };
+  // A kernel's errors are summed in index order, as the reference does.
   auto errorSum = [&](int64_t begin, int64_t end) {
-    double sum = 0;
-    for (int64_t i = begin; i < end; ++i)
-      sum += c.e[i];
-    return sum;
+    return std::accumulate(c.e.begin() + begin, c.e.begin() + end, 0.0);
+  };
+  // A channel's are summed in four interleaved partial sums, a fixed order
+  // too: one running sum over thousands of elements is a chain of dependent
+  // additions that costs more than the rest of the C stage.
+  auto channelErrorSum = [&]() {
+    double partial[4] = {0, 0, 0, 0};
+    int64_t i = 0;
+    for (; i + 4 <= n; i += 4)
+      for (int lane = 0; lane < 4; ++lane)
+        partial[lane] += c.e[i + lane];
+    double tail = 0;
+    for (; i < n; ++i)
+      tail += c.e[i];
+    return ((partial[0] + partial[1]) + (partial[2] + partial[3])) + tail;
   };
 
   bool kernelStage = (mode == SQuantMode::K || mode == SQuantMode::KC) && k > 1;
   if (kernelStage) {
-    c.marginal.clear();
+    // All kernel sums first: a loop of independent short sums overlaps
+    // them, where summing inside the flipping loop would wait on each.
+    c.kernelSum.resize(inputs);
+    for (int64_t kernel = 0; kernel < inputs; ++kernel)
+      c.kernelSum[kernel] = errorSum(kernel * k, (kernel + 1) * k);
+    c.kernels.resize(inputs);
     for (int64_t kernel = 0; kernel < inputs; ++kernel) {
       int64_t begin = kernel * k, end = begin + k;
-      double sum = errorSum(begin, end);
-      Direction dir = sum < 0 ? Direction::Up : Direction::Down;
-      c.order.clear();
-      for (int64_t i = begin; i < end; ++i)
-        if (auto cand = initial(i, dir))
-          c.order.push_back(*cand);
-      Balance b = flipTowardsZero(c.e, sum, c.order);
+      Balance b = balance(c, c.kernelSum[kernel], initial(begin, end));
+      c.kernels[kernel] = b;
       if (stats)
         stats->kernelFlips += b.flipped;
-      // The one marginal candidate this kernel offers the C stage: the undo
+    }
+  }
+
+  if (mode == SQuantMode::C || mode == SQuantMode::KC) {
+    double sum = channelErrorSum();
+    if (kernelStage) {
+      // The one marginal candidate each kernel offers the C stage: the undo
       // of its last flip if it overshot, else its next flip. A zero sum
       // (nothing flipped, "overshot" by 0) offers nothing; that is the
       // guard where the reference kernel reads index -1. A kernel that
       // flipped nothing but has a non-zero sum offers its first candidate
       // like any under-shooting kernel: without it, channels of small
       // kernel sums would keep errors above 1/2 (the CASE bound).
-      if (b.over && b.flipped > 0) {
-        int64_t j = c.order[b.flipped - 1].index;
-        Direction undo = dir == Direction::Up ? Direction::Down : Direction::Up;
-        c.marginal.push_back({j, undo, std::fabs(c.e[j])});
-      } else if (!b.over && b.flipped < int64_t(c.order.size())) {
-        c.marginal.push_back(c.order[b.flipped]);
+      //
+      // Only candidates in the channel's direction can flip, so only those
+      // are looked for. A next flip is the kernel's best candidate left:
+      // its unflipped elements still have their initial errors, and flipped
+      // ones now have errors of the other sign, which are no candidates.
+      Direction dir = sum < 0 ? Direction::Up : Direction::Down;
+      c.marginal.assign(inputs, Candidate{-1, dir, 0.0});
+      for (int64_t kernel = 0; kernel < inputs; ++kernel) {
+        const Balance &b = c.kernels[kernel];
+        if (b.over && b.flipped > 0) {
+          if (opposite(b.dir) == dir)
+            c.marginal[kernel] = {b.last, dir, std::fabs(c.e[b.last])};
+        } else if (!b.over && b.dir == dir) {
+          initial(kernel * k, (kernel + 1) * k)(dir, 1);
+          if (!c.chosen.empty())
+            c.marginal[kernel] = c.chosen.front();
+        }
       }
     }
-  }
-
-  if (mode == SQuantMode::C || mode == SQuantMode::KC) {
-    double sum = errorSum(0, n);
-    Direction dir = sum < 0 ? Direction::Up : Direction::Down;
-    c.order.clear();
-    if (kernelStage) {
-      for (const Candidate &cand : c.marginal)
-        if (cand.dir == dir)
-          c.order.push_back(cand);
-    } else {
-      for (int64_t i = 0; i < n; ++i)
-        if (auto cand = initial(i, dir))
-          c.order.push_back(*cand);
-    }
-    Balance b = flipTowardsZero(c.e, sum, c.order);
+    // Marginals are in ascending index order, as selectFirst needs.
+    auto marginals = [&c](Direction, int64_t m) {
+      selectFirst(
+          int64_t(c.marginal.size()), m,
+          [&](int64_t i) { return c.marginal[i].priority; },
+          [&](int64_t i, double) { return c.marginal[i]; }, c.chosen);
+    };
+    Balance b = kernelStage ? balance(c, sum, marginals)
+                            : balance(c, sum, initial(0, n));
     if (stats)
       stats->channelFlips += b.flipped;
   }
 
-  // x + e is an integer up to the rounding of e = r - x: round it back.
+  const auto lo = static_cast<int32_t>(qmin), hi = static_cast<int32_t>(qmax);
   for (int64_t i = 0; i < n; ++i)
-    q[i] = static_cast<int64_t>(
-        std::clamp(std::nearbyint(x[i] + c.e[i]), qmin, qmax));
+    q[i] = std::clamp(q[i], lo, hi);
 }
 } // namespace
 
@@ -157,7 +289,7 @@ SQuantRounder::SQuantRounder() : impl(std::make_unique<Impl>()) {}
 SQuantRounder::~SQuantRounder() = default;
 
 void SQuantRounder::roundChannel(const double *x, int64_t inputs, int64_t k,
-                                 QuantRange range, SQuantMode mode, int64_t *q,
+                                 QuantRange range, SQuantMode mode, int32_t *q,
                                  SQuantStats *stats) {
   quant_eval::numerics::roundChannel(
       impl->channel, x, inputs, k, static_cast<double>(range.qmin),
@@ -167,13 +299,13 @@ void SQuantRounder::roundChannel(const double *x, int64_t inputs, int64_t k,
 std::vector<int64_t> squantRound(const std::vector<double> &x, int64_t channels,
                                  int64_t inputs, int64_t k, QuantRange range,
                                  SQuantMode mode, SQuantStats *stats) {
-  std::vector<int64_t> q(x.size());
+  std::vector<int32_t> q(x.size());
   SQuantRounder rounder;
   const int64_t perChannel = inputs * k;
   for (int64_t ch = 0; ch < channels; ++ch)
     rounder.roundChannel(x.data() + ch * perChannel, inputs, k, range, mode,
                          q.data() + ch * perChannel, stats);
-  return q;
+  return std::vector<int64_t>(q.begin(), q.end());
 }
 
 } // namespace quant_eval::numerics

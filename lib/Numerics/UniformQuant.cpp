@@ -60,12 +60,6 @@ int64_t quantize(double x, double scale, int64_t zeroPoint, QuantRange range,
   return quantizeImpl(x, scale, zeroPoint, range, mode);
 }
 
-float dequantize(int64_t q, float scale, int64_t zeroPoint) {
-  return scale * static_cast<float>(q - zeroPoint);
-}
-double dequantize(int64_t q, double scale, int64_t zeroPoint) {
-  return scale * static_cast<double>(q - zeroPoint);
-}
 
 float fakeQuantize(float x, float scale, int64_t zeroPoint, QuantRange range,
                    Rounding mode) {

@@ -39,9 +39,9 @@ public:
   SQuantRounder();
   ~SQuantRounder();
   /// Rounds the `inputs` x `k` grid coordinates at `x` of one channel into
-  /// `q` (same layout).
+  /// `q` (same layout). The range must fit 32 bits (kMaxBits does).
   void roundChannel(const double *x, int64_t inputs, int64_t k,
-                    QuantRange range, SQuantMode mode, int64_t *q,
+                    QuantRange range, SQuantMode mode, int32_t *q,
                     SQuantStats *stats = nullptr);
 
 private:

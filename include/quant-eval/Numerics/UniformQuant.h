@@ -46,9 +46,14 @@ int64_t quantize(float x, float scale, int64_t zeroPoint, QuantRange range,
 int64_t quantize(double x, double scale, int64_t zeroPoint, QuantRange range,
                  Rounding mode);
 
-/// scale * (q - zp), in the type of `scale`.
-float dequantize(int64_t q, float scale, int64_t zeroPoint);
-double dequantize(int64_t q, double scale, int64_t zeroPoint);
+/// scale * (q - zp), in the type of `scale`. Inline: weight passes call it
+/// once per weight.
+inline float dequantize(int64_t q, float scale, int64_t zeroPoint) {
+  return scale * static_cast<float>(q - zeroPoint);
+}
+inline double dequantize(int64_t q, double scale, int64_t zeroPoint) {
+  return scale * static_cast<double>(q - zeroPoint);
+}
 
 /// dequantize(quantize(x)): the value a fake-quant op produces. NaN stays NaN
 /// and infinities saturate to the range ends.

@@ -9,6 +9,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 
@@ -196,5 +197,129 @@ TEST(SQuant, NeverFlipsOutOfRange) {
   std::vector<double> y = {-7.3, -7.3};
   EXPECT_EQ(squantRound(y, 1, 1, 2, kInt4, SQuantMode::KC),
             (std::vector<int64_t>{-7, -7}));
+}
+
+// Section 5 written out plainly: every candidate list built and sorted in
+// full, marginals registered as the kernel stage ends. The kernel under
+// test selects only the few candidates it needs and looks for marginals
+// lazily; both must agree element for element and flip for flip.
+std::vector<int64_t> plainSQuant(const std::vector<double> &x, Shape s,
+                                 QuantRange range, SQuantMode mode,
+                                 SQuantStats &stats) {
+  struct Candidate {
+    int64_t index;
+    int dir; // +1 up, -1 down
+    double priority;
+  };
+  const double qmin = double(range.qmin), qmax = double(range.qmax);
+  const int64_t n = s.inputs * s.k;
+  std::vector<int64_t> q(x.size());
+  for (int64_t ch = 0; ch < s.channels; ++ch) {
+    const double *xc = x.data() + ch * n;
+    std::vector<double> e(n);
+    for (int64_t i = 0; i < n; ++i)
+      e[i] = std::nearbyint(xc[i]) - xc[i];
+    auto sorted = [](std::vector<Candidate> c) {
+      std::sort(c.begin(), c.end(), [](const Candidate &a, const Candidate &b) {
+        return a.priority != b.priority ? a.priority > b.priority
+                                        : a.index < b.index;
+      });
+      return c;
+    };
+    auto candidates = [&](int64_t begin, int64_t end, int dir) {
+      std::vector<Candidate> c;
+      for (int64_t i = begin; i < end; ++i) {
+        if (dir > 0 && e[i] < 0 && xc[i] < qmax)
+          c.push_back({i, dir, -e[i]});
+        if (dir < 0 && e[i] > 0 && xc[i] > qmin)
+          c.push_back({i, dir, e[i]});
+      }
+      return sorted(c);
+    };
+    // Flips RNE(|sum|) of `c`; returns how many and whether that overshot.
+    auto flip = [&](const std::vector<Candidate> &c, double sum) {
+      auto need = int64_t(std::nearbyint(std::fabs(sum)));
+      int64_t flipped = std::min(need, int64_t(c.size()));
+      for (int64_t t = 0; t < flipped; ++t)
+        e[c[t].index] += c[t].dir;
+      return std::pair{flipped, double(flipped) >= std::fabs(sum)};
+    };
+    bool kernelStage =
+        (mode == SQuantMode::K || mode == SQuantMode::KC) && s.k > 1;
+    std::vector<Candidate> marginal;
+    if (kernelStage)
+      for (int64_t kernel = 0; kernel < s.inputs; ++kernel) {
+        int64_t begin = kernel * s.k, end = begin + s.k;
+        double sum = 0;
+        for (int64_t i = begin; i < end; ++i)
+          sum += e[i];
+        int dir = sum < 0 ? 1 : -1;
+        std::vector<Candidate> c = candidates(begin, end, dir);
+        auto [flipped, over] = flip(c, sum);
+        stats.kernelFlips += flipped;
+        if (over && flipped > 0) {
+          int64_t j = c[flipped - 1].index;
+          marginal.push_back({j, -dir, std::fabs(e[j])});
+        } else if (!over && flipped < int64_t(c.size())) {
+          marginal.push_back(c[flipped]);
+        }
+      }
+    if (mode == SQuantMode::C || mode == SQuantMode::KC) {
+      double sum = 0;
+      for (double v : e)
+        sum += v;
+      int dir = sum < 0 ? 1 : -1;
+      std::vector<Candidate> c;
+      if (kernelStage) {
+        for (const Candidate &m : marginal)
+          if (m.dir == dir)
+            c.push_back(m);
+        c = sorted(c);
+      } else {
+        c = candidates(0, n, dir);
+      }
+      stats.channelFlips += flip(c, sum).first;
+    }
+    for (int64_t i = 0; i < n; ++i)
+      q[ch * n + i] =
+          int64_t(std::clamp(std::nearbyint(xc[i] + e[i]), qmin, qmax));
+  }
+  return q;
+}
+
+TEST(SQuant, MatchesAPlainSortingImplementation) {
+  // Shapes for every selection path: kernels of 9 (arg-max), of 81 (a
+  // running selection), channels of thousands; biased values make kernel
+  // and channel sums large (beyond 64 flips, the sorting fallback).
+  const Shape shapes[] = {{6, 32, 9},  {3, 4, 81}, {4, 3000, 1},
+                          {3, 40, 49}, {5, 7, 4},  {2, 1, 9}};
+  std::mt19937_64 rng(11);
+  std::normal_distribution<double> normal(0, 2.5);
+  for (int kind = 0; kind < 4; ++kind) {
+    for (const Shape &s : shapes) {
+      std::vector<double> x(s.channels * s.inputs * s.k);
+      for (double &v : x) {
+        v = normal(rng);
+        if (kind == 1) // ties: half-integers, equal priorities
+          v = std::round(v * 2) / 2;
+        if (kind == 2) // beyond the range ends
+          v *= 2;
+        if (kind == 3) // biased: every error about -0.3
+          v = std::round(v) + 0.3;
+      }
+      for (SQuantMode mode : {SQuantMode::K, SQuantMode::C, SQuantMode::KC}) {
+        SQuantStats expectedStats, stats;
+        std::vector<int64_t> expected =
+            plainSQuant(x, s, kInt4, mode, expectedStats);
+        std::vector<int64_t> q =
+            squantRound(x, s.channels, s.inputs, s.k, kInt4, mode, &stats);
+        ASSERT_EQ(q, expected)
+            << "kind " << kind << ", shape " << s.channels << "x" << s.inputs
+            << "x" << s.k << ", mode " << int(mode);
+        EXPECT_EQ(stats.kernelFlips, expectedStats.kernelFlips);
+        EXPECT_EQ(stats.channelFlips, expectedStats.channelFlips);
+      }
+    }
+  }
 }
 } // namespace

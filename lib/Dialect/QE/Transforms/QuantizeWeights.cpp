@@ -64,35 +64,33 @@ struct QuantizeWeightsPass
     bool perChannel = granularity == "channel" && view.axis;
     WeightGridOptions options{bits, perChannel, symmetric, mode};
     num::SQuantStats flips;
+    WeightError error;
     std::optional<std::vector<num::AffineParams>> params;
-    double signal = 0, noise = 0;
     OpBuilder b(operand.getOwner());
     Location loc = weight.getLoc();
     // Round straight into the new constant.
     Value c = createFloatConstant(
         b, loc, type,
         [&](MutableArrayRef<float> out) {
-          params = roundWeights(*w, view, options, out.data(), &flips);
-          for (size_t i = 0; params && i < w->size(); ++i) {
-            double d = double((*w)[i]) - double(out[i]);
-            signal += double((*w)[i]) * double((*w)[i]);
-            noise += d * d;
-          }
+          params = roundWeights(*w, view, options, out.data(), &flips, &error);
         },
         "qe_quantized_weight");
+    Operation *layer = operand.getOwner();
+    if (isa<tosa::ReshapeOp>(layer) && layer->hasOneUse())
+      layer = *layer->getUsers().begin();
     if (!params) {
       c.getDefiningOp()->erase();
-      return; // NaN or infinite weights: leave the layer alone
+      layer->emitWarning("qe-quantize-weights: the weight holds NaN or "
+                         "infinite values; the layer stays in float");
+      return;
     }
 
     // For the per-layer report: signal-to-quantization-noise ratio and
     // SQuant's flips, on the layer that uses the weight.
-    Operation *layer = operand.getOwner();
-    if (isa<tosa::ReshapeOp>(layer) && layer->hasOneUse())
-      layer = *layer->getUsers().begin();
-    if (noise > 0)
-      layer->setAttr("qe.weight_sqnr_db",
-                     b.getF64FloatAttr(10 * std::log10(signal / noise)));
+    if (error.noise > 0)
+      layer->setAttr(
+          "qe.weight_sqnr_db",
+          b.getF64FloatAttr(10 * std::log10(error.signal / error.noise)));
     layer->setAttr(
         "qe.squant_flips",
         b.getDenseI64ArrayAttr({flips.kernelFlips, flips.channelFlips}));

@@ -49,32 +49,72 @@ std::optional<num::SQuantMode> parseWeightRounding(llvm::StringRef name) {
   return std::nullopt;
 }
 
+namespace {
+/// Calls fn(i, p, at) for each element (i, p) of channel o, stored at `at`,
+/// with the unit stride innermost: OHWI weights store a channel's inputs
+/// contiguously for each kernel position.
+/// (The view is copied so that the compiler need not reload its strides
+/// after every store through a float pointer.)
+template <typename Fn>
+void forEachInChannel(const WeightView view, int64_t o, Fn fn) {
+  const int64_t base = o * view.channelStride;
+  if (view.inputStride == 1 && view.k > 1) {
+    for (int64_t p = 0; p < view.k; ++p)
+      for (int64_t i = 0; i < view.inputs; ++i)
+        fn(i, p, base + p * view.kStride + i);
+    return;
+  }
+  for (int64_t i = 0; i < view.inputs; ++i)
+    for (int64_t p = 0; p < view.k; ++p)
+      fn(i, p, base + i * view.inputStride + p * view.kStride);
+}
+
+/// Value range of some weights, counting 0 in (the grid holds zero).
+struct Range {
+  float lo = 0, hi = 0;
+  bool nan = false;
+  void add(const Range &r) {
+    lo = std::min(lo, r.lo), hi = std::max(hi, r.hi);
+    nan |= r.nan;
+  }
+};
+
+Range channelRange(ArrayRef<float> w, const WeightView &view, int64_t o) {
+  Range r;
+  forEachInChannel(view, o, [&](int64_t, int64_t, int64_t at) {
+    float v = w[at];
+    r.lo = v < r.lo ? v : r.lo;
+    r.hi = v > r.hi ? v : r.hi;
+    r.nan |= v != v;
+  });
+  return r;
+}
+} // namespace
+
 std::optional<std::vector<num::AffineParams>>
 roundWeights(ArrayRef<float> w, const WeightView &view,
              const WeightGridOptions &options, float *out,
-             num::SQuantStats *stats) {
+             num::SQuantStats *stats, WeightError *error) {
   bool perChannel = options.perChannel && view.axis;
   num::QuantRange range = *num::getQuantRange(
       options.bits, /*isSigned=*/true, /*narrowRange=*/options.symmetric);
 
-  // Grid parameters: per channel, or one over all channels.
-  auto gridOf = [&](int64_t first,
-                    int64_t last) -> std::optional<num::AffineParams> {
-    double lo = 0, hi = 0, absMax = 0;
-    for (int64_t o = first; o < last; ++o)
-      for (int64_t i = 0; i < view.inputs; ++i)
-        for (int64_t p = 0; p < view.k; ++p) {
-          double v = w[view.index(o, i, p)];
-          lo = std::min(lo, v), hi = std::max(hi, v);
-          absMax = std::max(absMax, std::fabs(v));
-        }
-    return options.symmetric ? num::computeSymmetricParams(absMax, range)
-                             : num::computeAsymmetricParams(lo, hi, range);
+  // Grid parameters: per channel, or one over all channels. NaN would slip
+  // through min and max, so it is looked for; infinities fail the grid.
+  auto gridOf = [&](const Range &r) -> std::optional<num::AffineParams> {
+    if (r.nan)
+      return std::nullopt;
+    double lo = r.lo, hi = r.hi;
+    return options.symmetric
+               ? num::computeSymmetricParams(std::max(-lo, hi), range)
+               : num::computeAsymmetricParams(lo, hi, range);
   };
   std::vector<num::AffineParams> params;
-  for (int64_t o = 0; o < (perChannel ? view.channels : 1); ++o) {
-    std::optional<num::AffineParams> p =
-        perChannel ? gridOf(o, o + 1) : gridOf(0, view.channels);
+  if (!perChannel) {
+    Range all;
+    for (int64_t o = 0; o < view.channels; ++o)
+      all.add(channelRange(w, view, o));
+    std::optional<num::AffineParams> p = gridOf(all);
     if (!p)
       return std::nullopt;
     params.push_back(*p);
@@ -83,23 +123,55 @@ roundWeights(ArrayRef<float> w, const WeightView &view,
   // Round channel by channel: SQuant's stages stay within a channel,
   // whatever the grid's granularity.
   const int64_t perChannelCount = view.inputs * view.k;
-  std::vector<double> x(perChannelCount);
-  std::vector<int64_t> q(perChannelCount);
+  std::vector<double> x(perChannelCount), staged;
+  const bool positionMajor =
+      view.inputStride == 1 && view.k > 1 && view.kStride == view.inputs;
+  if (positionMajor)
+    staged.resize(perChannelCount);
+  std::vector<int32_t> q(perChannelCount);
   num::SQuantRounder rounder;
+  double signal = 0, noise = 0;
   for (int64_t o = 0; o < view.channels; ++o) {
+    // A channel's grid just before its rounding, which then finds the
+    // channel in cache. Failing half-way is fine: `out` is then dropped.
+    if (perChannel) {
+      std::optional<num::AffineParams> p = gridOf(channelRange(w, view, o));
+      if (!p)
+        return std::nullopt;
+      params.push_back(*p);
+    }
     const num::AffineParams &p = params[perChannel ? o : 0];
     const float scale = float(p.scale);
-    for (int64_t i = 0; i < view.inputs; ++i)
-      for (int64_t k = 0; k < view.k; ++k)
-        x[i * view.k + k] =
-            double(w[view.index(o, i, k)]) / scale + double(p.zeroPoint);
+    const double zeroPoint = double(p.zeroPoint);
+    if (positionMajor) {
+      // OHWI: divide the channel where it lies contiguously (that
+      // vectorizes), then gather each kernel's positions.
+      const float *channel = w.data() + o * view.channelStride;
+      for (int64_t j = 0; j < perChannelCount; ++j)
+        staged[j] = double(channel[j]) / scale + zeroPoint;
+      for (int64_t i = 0; i < view.inputs; ++i)
+        for (int64_t p = 0; p < view.k; ++p)
+          x[i * view.k + p] = staged[p * view.inputs + i];
+    } else {
+      forEachInChannel(view, o, [&](int64_t i, int64_t k, int64_t at) {
+        x[i * view.k + k] = double(w[at]) / scale + zeroPoint;
+      });
+    }
     rounder.roundChannel(x.data(), view.inputs, view.k, range, options.mode,
                          q.data(), stats);
-    for (int64_t i = 0; i < view.inputs; ++i)
-      for (int64_t k = 0; k < view.k; ++k)
-        out[view.index(o, i, k)] =
-            num::dequantize(q[i * view.k + k], scale, p.zeroPoint);
+    double channelSignal = 0, channelNoise = 0;
+    forEachInChannel(view, o, [&](int64_t i, int64_t k, int64_t at) {
+      float v = num::dequantize(q[i * view.k + k], scale, p.zeroPoint);
+      out[at] = v;
+      double d = double(w[at]) - double(v);
+      channelSignal += double(w[at]) * double(w[at]);
+      channelNoise += d * d;
+    });
+    signal += channelSignal;
+    noise += channelNoise;
   }
+  if (error)
+    *error = {signal, noise};
   return params;
 }
 

@@ -67,6 +67,12 @@ struct WeightGridOptions {
   quant_eval::numerics::SQuantMode mode = quant_eval::numerics::SQuantMode::E;
 };
 
+/// The quantization error of a weight, for its signal-to-noise ratio:
+/// sum of w^2 and of (w - quantized w)^2.
+struct WeightError {
+  double signal = 0, noise = 0;
+};
+
 /// Rounds weights `w` (stored layout, viewed through `view`) onto their
 /// grid: writes the dequantized values to `out` (same layout) and returns
 /// the grid, one entry per channel or one for the tensor (per channel only
@@ -74,7 +80,8 @@ struct WeightGridOptions {
 std::optional<std::vector<quant_eval::numerics::AffineParams>>
 roundWeights(ArrayRef<float> w, const WeightView &view,
              const WeightGridOptions &options, float *out,
-             quant_eval::numerics::SQuantStats *stats = nullptr);
+             quant_eval::numerics::SQuantStats *stats = nullptr,
+             WeightError *error = nullptr);
 
 /// Parses a rounding option value: nearest, squant-e, squant-k, squant-c,
 /// squant.

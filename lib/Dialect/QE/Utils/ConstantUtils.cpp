@@ -7,6 +7,12 @@
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/Matchers.h"
 
+#include <cstdlib>
+
+#ifdef __linux__
+#include <sys/mman.h>
+#endif
+
 namespace mlir::qe {
 
 std::optional<std::vector<float>> getFloatsFromAttr(Attribute attr) {
@@ -60,6 +66,28 @@ Value createFloatConstant(OpBuilder &builder, Location loc,
   return tosa::ConstOp::create(builder, loc, type, attr);
 }
 
+namespace {
+/// Fresh memory for a large weight. Writing a new 100 MB model faults in
+/// every 4 KiB page, which costs more than rounding the weights; on Linux,
+/// blobs of several huge pages ask for transparent huge pages instead.
+AsmResourceBlob allocateBlob(size_t size) {
+#ifdef __linux__
+  constexpr size_t kHugePage = size_t(2) << 20;
+  if (size >= kHugePage) {
+    size_t rounded = (size + kHugePage - 1) / kHugePage * kHugePage;
+    if (void *data = std::aligned_alloc(kHugePage, rounded)) {
+      (void)madvise(data, rounded, MADV_HUGEPAGE);
+      return AsmResourceBlob(
+          ArrayRef<char>(static_cast<const char *>(data), size), kHugePage,
+          [](void *data, size_t, size_t) { std::free(data); },
+          /*dataIsMutable=*/true);
+    }
+  }
+#endif
+  return HeapAsmResourceBlob::allocate(size, alignof(float));
+}
+} // namespace
+
 Value createFloatConstant(OpBuilder &builder, Location loc,
                           RankedTensorType type,
                           function_ref<void(MutableArrayRef<float>)> fill,
@@ -71,8 +99,7 @@ Value createFloatConstant(OpBuilder &builder, Location loc,
     return createFloatConstant(builder, loc, type, values, blobName,
                                resourceThreshold);
   }
-  AsmResourceBlob blob =
-      HeapAsmResourceBlob::allocate(n * sizeof(float), alignof(float));
+  AsmResourceBlob blob = allocateBlob(n * sizeof(float));
   MutableArrayRef<char> bytes = blob.getMutableData();
   fill(MutableArrayRef<float>(reinterpret_cast<float *>(bytes.data()), n));
   return tosa::ConstOp::create(
