@@ -20,7 +20,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <numeric>
 
 namespace quant_eval::numerics {
 
@@ -28,9 +27,12 @@ namespace {
 enum class Direction { Up, Down };
 
 /// A candidate flip: element, direction and priority (|E| at the time the
-/// candidate tables were made). Candidates have priority > 0.
+/// candidate tables were made). Candidates have priority > 0. `index` is
+/// the element's linear index in [inputs][k] order, which breaks ties
+/// whatever the layout; `at` is where it is stored.
 struct Candidate {
   int64_t index;
+  int64_t at;
   Direction dir;
   double priority;
 };
@@ -44,11 +46,11 @@ bool before(const Candidate &a, const Candidate &b) {
 /// Flips of one stage: RNE(|sum|) of the candidates in `dir`, the
 /// direction that moves the error sum towards zero, and whether that
 /// overshot. c.chosen holds the flipped candidates in order; `last` is the
-/// last of them, or -1.
+/// last of them (if any flipped).
 struct Balance {
   Direction dir;
   int64_t flipped;
-  int64_t last;
+  Candidate last;
   bool over;
 };
 
@@ -148,10 +150,11 @@ Balance balance(Channel &c, double sum, Select select) {
   b.flipped = std::min(need, static_cast<int64_t>(c.chosen.size()));
   double step = b.dir == Direction::Up ? 1.0 : -1.0;
   for (int64_t t = 0; t < b.flipped; ++t)
-    c.e[c.chosen[t].index] += step;
+    c.e[c.chosen[t].at] += step;
   for (int64_t t = 0; t < b.flipped; ++t)
-    c.q[c.chosen[t].index] += int32_t(step);
-  b.last = b.flipped > 0 ? c.chosen[b.flipped - 1].index : -1;
+    c.q[c.chosen[t].at] += int32_t(step);
+  if (b.flipped > 0)
+    b.last = c.chosen[b.flipped - 1];
   b.over = static_cast<double>(b.flipped) >= std::fabs(sum);
   return b;
 }
@@ -162,7 +165,7 @@ Direction opposite(Direction d) {
 
 void roundChannel(Channel &c, const double *x, int64_t inputs, int64_t k,
                   double qmin, double qmax, SQuantMode mode, int32_t *q,
-                  SQuantStats *stats) {
+                  SQuantStats *stats, ChannelLayout layout) {
   const int64_t n = inputs * k;
   if (mode == SQuantMode::E) {
     for (int64_t i = 0; i < n; ++i)
@@ -170,6 +173,12 @@ void roundChannel(Channel &c, const double *x, int64_t inputs, int64_t k,
           static_cast<int32_t>(std::clamp(roundHalfToEven(x[i]), qmin, qmax));
     return;
   }
+  // Element (i, p) is stored at i * inputStride + p * kStride.
+  const bool inputMajor =
+      layout == ChannelLayout::InputMajor || inputs == 1 || k == 1;
+  const int64_t inputStride = inputMajor ? k : 1;
+  const int64_t kStride = inputMajor ? 1 : inputs;
+
   c.e.resize(n);
   c.q = q;
   for (int64_t i = 0; i < n; ++i) {
@@ -177,33 +186,39 @@ void roundChannel(Channel &c, const double *x, int64_t inputs, int64_t k,
     c.e[i] = r - x[i];
     q[i] = static_cast<int32_t>(std::clamp(r, qmin - 1, qmax + 1));
   }
-  // Selects among elements [begin, end), none flipped yet, by the candidate
-  // tables of step 2: up when E < 0 and x < qmax, down when E > 0 and
-  // x > qmin (E == 0 never). Priorities are computed branch-free, since the
-  // signs of E are coin flips.
-  auto initial = [&](int64_t begin, int64_t end) {
-    return [&c, x, qmin, qmax, begin, end](Direction dir, int64_t m) {
-      const double *e = c.e.data() + begin, *xs = x + begin;
-      // Up: x < qmax and -E > 0; down: x > qmin and E > 0. Both as
-      // sign * x > sign * bound, with no branch on the direction either.
-      double sign = dir == Direction::Up ? -1.0 : 1.0;
-      double bound = sign * (dir == Direction::Up ? qmax : qmin);
-      selectFirst(
-          end - begin, m,
-          [&](int64_t i) { return sign * xs[i] > bound ? sign * e[i] : 0.0; },
-          [&](int64_t i, double priority) {
-            return Candidate{begin + i, dir, priority};
-          },
-          c.chosen);
-    };
+  // Selects among `count` elements, none flipped yet, whose linear indices
+  // start at `first` and which are stored at storedAt(0..count), by the
+  // candidate tables of step 2: up when E < 0 and x < qmax, down when
+  // E > 0 and x > qmin (E == 0 never). Priorities are computed
+  // branch-free, since the signs of E are coin flips.
+  auto initial = [&](int64_t first, int64_t count, auto storedAt) {
+    return
+        [&c, x, qmin, qmax, first, count, storedAt](Direction dir, int64_t m) {
+          const double *e = c.e.data();
+          // Up: x < qmax and -E > 0; down: x > qmin and E > 0. Both as
+          // sign * x > sign * bound, with no branch on the direction either.
+          double sign = dir == Direction::Up ? -1.0 : 1.0;
+          double bound = sign * (dir == Direction::Up ? qmax : qmin);
+          selectFirst(
+              count, m,
+              [&](int64_t j) {
+                int64_t at = storedAt(j);
+                return sign * x[at] > bound ? sign * e[at] : 0.0;
+              },
+              [&](int64_t j, double priority) {
+                return Candidate{first + j, storedAt(j), dir, priority};
+              },
+              c.chosen);
+        };
   };
-  // A kernel's errors are summed in index order, as the reference does.
-  auto errorSum = [&](int64_t begin, int64_t end) {
-    return std::accumulate(c.e.begin() + begin, c.e.begin() + end, 0.0);
+  auto kernelElements = [&](int64_t kernel) {
+    int64_t base = kernel * inputStride;
+    return initial(kernel * k, k,
+                   [base, kStride](int64_t p) { return base + p * kStride; });
   };
-  // A channel's are summed in four interleaved partial sums, a fixed order
-  // too: one running sum over thousands of elements is a chain of dependent
-  // additions that costs more than the rest of the C stage.
+  // A channel's errors are summed in four interleaved partial sums, a fixed
+  // order: one running sum over thousands of elements is a chain of
+  // dependent additions that costs more than the rest of the C stage.
   auto channelErrorSum = [&]() {
     double partial[4] = {0, 0, 0, 0};
     int64_t i = 0;
@@ -218,15 +233,16 @@ void roundChannel(Channel &c, const double *x, int64_t inputs, int64_t k,
 
   bool kernelStage = (mode == SQuantMode::K || mode == SQuantMode::KC) && k > 1;
   if (kernelStage) {
-    // All kernel sums first: a loop of independent short sums overlaps
-    // them, where summing inside the flipping loop would wait on each.
-    c.kernelSum.resize(inputs);
-    for (int64_t kernel = 0; kernel < inputs; ++kernel)
-      c.kernelSum[kernel] = errorSum(kernel * k, (kernel + 1) * k);
+    // All kernel sums first, each in position order as the reference sums
+    // them. Independent short sums overlap, where summing inside the
+    // flipping loop would wait on each; position-major, they vectorize.
+    c.kernelSum.assign(inputs, 0.0);
+    for (int64_t p = 0; p < k; ++p)
+      for (int64_t i = 0; i < inputs; ++i)
+        c.kernelSum[i] += c.e[i * inputStride + p * kStride];
     c.kernels.resize(inputs);
     for (int64_t kernel = 0; kernel < inputs; ++kernel) {
-      int64_t begin = kernel * k, end = begin + k;
-      Balance b = balance(c, c.kernelSum[kernel], initial(begin, end));
+      Balance b = balance(c, c.kernelSum[kernel], kernelElements(kernel));
       c.kernels[kernel] = b;
       if (stats)
         stats->kernelFlips += b.flipped;
@@ -249,30 +265,40 @@ void roundChannel(Channel &c, const double *x, int64_t inputs, int64_t k,
       // its unflipped elements still have their initial errors, and flipped
       // ones now have errors of the other sign, which are no candidates.
       Direction dir = sum < 0 ? Direction::Up : Direction::Down;
-      c.marginal.assign(inputs, Candidate{-1, dir, 0.0});
+      c.marginal.assign(inputs, Candidate{-1, -1, dir, 0.0});
       for (int64_t kernel = 0; kernel < inputs; ++kernel) {
         const Balance &b = c.kernels[kernel];
         if (b.over && b.flipped > 0) {
           if (opposite(b.dir) == dir)
-            c.marginal[kernel] = {b.last, dir, std::fabs(c.e[b.last])};
+            c.marginal[kernel] = {b.last.index, b.last.at, dir,
+                                  std::fabs(c.e[b.last.at])};
         } else if (!b.over && b.dir == dir) {
-          initial(kernel * k, (kernel + 1) * k)(dir, 1);
+          kernelElements(kernel)(dir, 1);
           if (!c.chosen.empty())
             c.marginal[kernel] = c.chosen.front();
         }
       }
+      // Marginals are in ascending index order, as selectFirst needs.
+      auto marginals = [&c](Direction, int64_t m) {
+        selectFirst(
+            int64_t(c.marginal.size()), m,
+            [&](int64_t i) { return c.marginal[i].priority; },
+            [&](int64_t i, double) { return c.marginal[i]; }, c.chosen);
+      };
+      Balance b = balance(c, sum, marginals);
+      if (stats)
+        stats->channelFlips += b.flipped;
+    } else {
+      // Every element is a candidate, visited in linear index order.
+      Balance b =
+          inputMajor
+              ? balance(c, sum, initial(0, n, [](int64_t j) { return j; }))
+              : balance(c, sum, initial(0, n, [inputs, k](int64_t j) {
+                          return j / k + (j % k) * inputs;
+                        }));
+      if (stats)
+        stats->channelFlips += b.flipped;
     }
-    // Marginals are in ascending index order, as selectFirst needs.
-    auto marginals = [&c](Direction, int64_t m) {
-      selectFirst(
-          int64_t(c.marginal.size()), m,
-          [&](int64_t i) { return c.marginal[i].priority; },
-          [&](int64_t i, double) { return c.marginal[i]; }, c.chosen);
-    };
-    Balance b = kernelStage ? balance(c, sum, marginals)
-                            : balance(c, sum, initial(0, n));
-    if (stats)
-      stats->channelFlips += b.flipped;
   }
 
   const auto lo = static_cast<int32_t>(qmin), hi = static_cast<int32_t>(qmax);
@@ -290,10 +316,10 @@ SQuantRounder::~SQuantRounder() = default;
 
 void SQuantRounder::roundChannel(const double *x, int64_t inputs, int64_t k,
                                  QuantRange range, SQuantMode mode, int32_t *q,
-                                 SQuantStats *stats) {
+                                 SQuantStats *stats, ChannelLayout layout) {
   quant_eval::numerics::roundChannel(
       impl->channel, x, inputs, k, static_cast<double>(range.qmin),
-      static_cast<double>(range.qmax), mode, q, stats);
+      static_cast<double>(range.qmax), mode, q, stats, layout);
 }
 
 std::vector<int64_t> squantRound(const std::vector<double> &x, int64_t channels,

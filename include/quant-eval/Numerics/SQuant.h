@@ -32,6 +32,12 @@ struct SQuantStats {
   int64_t channelFlips = 0;
 };
 
+/// How one channel's inputs x k grid coordinates lie in memory.
+enum class ChannelLayout {
+  InputMajor,    ///< [inputs][k]: each kernel's positions together
+  PositionMajor, ///< [k][inputs]: as OHWI weights store them
+};
+
 /// Rounds one output channel at a time, reusing its buffers: for layers of
 /// millions of weights. Both SQuant stages stay within a channel.
 class SQuantRounder {
@@ -39,10 +45,13 @@ public:
   SQuantRounder();
   ~SQuantRounder();
   /// Rounds the `inputs` x `k` grid coordinates at `x` of one channel into
-  /// `q` (same layout). The range must fit 32 bits (kMaxBits does).
+  /// `q` (same layout). The range must fit 32 bits (kMaxBits does). Ties
+  /// go to the lower [inputs][k] linear index in either layout, so both
+  /// layouts give the same values.
   void roundChannel(const double *x, int64_t inputs, int64_t k,
                     QuantRange range, SQuantMode mode, int32_t *q,
-                    SQuantStats *stats = nullptr);
+                    SQuantStats *stats = nullptr,
+                    ChannelLayout layout = ChannelLayout::InputMajor);
 
 private:
   struct Impl;

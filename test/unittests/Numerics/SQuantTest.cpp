@@ -318,6 +318,27 @@ TEST(SQuant, MatchesAPlainSortingImplementation) {
             << "x" << s.k << ", mode " << int(mode);
         EXPECT_EQ(stats.kernelFlips, expectedStats.kernelFlips);
         EXPECT_EQ(stats.channelFlips, expectedStats.channelFlips);
+
+        // The same channels stored position-major ([k][inputs], as OHWI
+        // weights are) give the same values, transposed.
+        const int64_t n = s.inputs * s.k;
+        std::vector<double> xt(n);
+        std::vector<int32_t> qt(n);
+        SQuantRounder rounder;
+        SQuantStats transposedStats;
+        for (int64_t ch = 0; ch < s.channels; ++ch) {
+          for (int64_t i = 0; i < s.inputs; ++i)
+            for (int64_t p = 0; p < s.k; ++p)
+              xt[p * s.inputs + i] = x[ch * n + i * s.k + p];
+          rounder.roundChannel(xt.data(), s.inputs, s.k, kInt4, mode, qt.data(),
+                               &transposedStats, ChannelLayout::PositionMajor);
+          for (int64_t i = 0; i < s.inputs; ++i)
+            for (int64_t p = 0; p < s.k; ++p)
+              ASSERT_EQ(qt[p * s.inputs + i], expected[ch * n + i * s.k + p])
+                  << "position-major, kind " << kind << ", mode " << int(mode);
+        }
+        EXPECT_EQ(transposedStats.kernelFlips, expectedStats.kernelFlips);
+        EXPECT_EQ(transposedStats.channelFlips, expectedStats.channelFlips);
       }
     }
   }

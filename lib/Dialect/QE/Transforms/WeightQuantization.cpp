@@ -79,14 +79,43 @@ struct Range {
   }
 };
 
+/// Whether each channel of `view` is one block of inputs * k elements, as
+/// [k][inputs] (OHWI convolutions) or [inputs][k].
+bool isChannelContiguous(const WeightView &view) {
+  return (view.inputStride == 1 && view.kStride == view.inputs) ||
+         (view.kStride == 1 && view.inputStride == view.k);
+}
+
 Range channelRange(ArrayRef<float> w, const WeightView &view, int64_t o) {
   Range r;
-  forEachInChannel(view, o, [&](int64_t, int64_t, int64_t at) {
-    float v = w[at];
-    r.lo = v < r.lo ? v : r.lo;
-    r.hi = v > r.hi ? v : r.hi;
-    r.nan |= v != v;
-  });
+  if (!isChannelContiguous(view)) {
+    forEachInChannel(view, o, [&](int64_t, int64_t, int64_t at) {
+      float v = w[at];
+      r.lo = v < r.lo ? v : r.lo;
+      r.hi = v > r.hi ? v : r.hi;
+      r.nan |= v != v;
+    });
+    return r;
+  }
+  // Four lanes: one running minimum is a chain as long as the channel.
+  const float *v = w.data() + o * view.channelStride;
+  const int64_t n = view.inputs * view.k;
+  float lo[4] = {0, 0, 0, 0}, hi[4] = {0, 0, 0, 0};
+  int64_t j = 0;
+  for (; j + 4 <= n; j += 4)
+    for (int lane = 0; lane < 4; ++lane) {
+      float x = v[j + lane];
+      lo[lane] = x < lo[lane] ? x : lo[lane];
+      hi[lane] = x > hi[lane] ? x : hi[lane];
+      r.nan |= x != x;
+    }
+  for (; j < n; ++j) {
+    lo[0] = v[j] < lo[0] ? v[j] : lo[0];
+    hi[0] = v[j] > hi[0] ? v[j] : hi[0];
+    r.nan |= v[j] != v[j];
+  }
+  r.lo = std::min({lo[0], lo[1], lo[2], lo[3]});
+  r.hi = std::max({hi[0], hi[1], hi[2], hi[3]});
   return r;
 }
 } // namespace
@@ -123,12 +152,14 @@ roundWeights(ArrayRef<float> w, const WeightView &view,
   // Round channel by channel: SQuant's stages stay within a channel,
   // whatever the grid's granularity.
   const int64_t perChannelCount = view.inputs * view.k;
-  std::vector<double> x(perChannelCount), staged;
-  const bool positionMajor =
-      view.inputStride == 1 && view.k > 1 && view.kStride == view.inputs;
-  if (positionMajor)
-    staged.resize(perChannelCount);
+  std::vector<double> x(perChannelCount);
   std::vector<int32_t> q(perChannelCount);
+  // Contiguous channels (OHWI weights store each as [k][inputs]) are
+  // rounded where they lie, without a transpose either way.
+  const bool contiguous = isChannelContiguous(view);
+  const num::ChannelLayout layout = contiguous && view.inputStride == 1
+                                        ? num::ChannelLayout::PositionMajor
+                                        : num::ChannelLayout::InputMajor;
   num::SQuantRounder rounder;
   double signal = 0, noise = 0;
   for (int64_t o = 0; o < view.channels; ++o) {
@@ -143,32 +174,45 @@ roundWeights(ArrayRef<float> w, const WeightView &view,
     const num::AffineParams &p = params[perChannel ? o : 0];
     const float scale = float(p.scale);
     const double zeroPoint = double(p.zeroPoint);
-    if (positionMajor) {
-      // OHWI: divide the channel where it lies contiguously (that
-      // vectorizes), then gather each kernel's positions.
-      const float *channel = w.data() + o * view.channelStride;
+    const int64_t base = o * view.channelStride;
+    if (contiguous) {
       for (int64_t j = 0; j < perChannelCount; ++j)
-        staged[j] = double(channel[j]) / scale + zeroPoint;
-      for (int64_t i = 0; i < view.inputs; ++i)
-        for (int64_t p = 0; p < view.k; ++p)
-          x[i * view.k + p] = staged[p * view.inputs + i];
+        x[j] = double(w[base + j]) / scale + zeroPoint;
     } else {
       forEachInChannel(view, o, [&](int64_t i, int64_t k, int64_t at) {
         x[i * view.k + k] = double(w[at]) / scale + zeroPoint;
       });
     }
     rounder.roundChannel(x.data(), view.inputs, view.k, range, options.mode,
-                         q.data(), stats);
-    double channelSignal = 0, channelNoise = 0;
-    forEachInChannel(view, o, [&](int64_t i, int64_t k, int64_t at) {
-      float v = num::dequantize(q[i * view.k + k], scale, p.zeroPoint);
-      out[at] = v;
-      double d = double(w[at]) - double(v);
-      channelSignal += double(w[at]) * double(w[at]);
-      channelNoise += d * d;
-    });
-    signal += channelSignal;
-    noise += channelNoise;
+                         q.data(), stats, layout);
+    if (!contiguous) {
+      forEachInChannel(view, o, [&](int64_t i, int64_t k, int64_t at) {
+        float v = num::dequantize(q[i * view.k + k], scale, p.zeroPoint);
+        out[at] = v;
+        double d = double(w[at]) - double(v);
+        signal += double(w[at]) * double(w[at]);
+        noise += d * d;
+      });
+      continue;
+    }
+    // Four lanes for the error sums: one running sum would be a chain of
+    // dependent additions as long as the model.
+    double s[4] = {0, 0, 0, 0}, e[4] = {0, 0, 0, 0};
+    auto store = [&](int64_t j, int lane) {
+      float v = num::dequantize(q[j], scale, p.zeroPoint);
+      out[base + j] = v;
+      double wj = w[base + j], d = wj - double(v);
+      s[lane] += wj * wj;
+      e[lane] += d * d;
+    };
+    int64_t j = 0;
+    for (; j + 4 <= perChannelCount; j += 4)
+      for (int lane = 0; lane < 4; ++lane)
+        store(j + lane, lane);
+    for (; j < perChannelCount; ++j)
+      store(j, 0);
+    signal += (s[0] + s[1]) + (s[2] + s[3]);
+    noise += (e[0] + e[1]) + (e[2] + e[3]);
   }
   if (error)
     *error = {signal, noise};

@@ -77,8 +77,10 @@ AsmResourceBlob allocateBlob(size_t size) {
     size_t rounded = (size + kHugePage - 1) / kHugePage * kHugePage;
     if (void *data = std::aligned_alloc(kHugePage, rounded)) {
       (void)madvise(data, rounded, MADV_HUGEPAGE);
+      // The blob claims only the alignment its contents need: the printed
+      // blob records it, and a parser would honour a 2 MiB one.
       return AsmResourceBlob(
-          ArrayRef<char>(static_cast<const char *>(data), size), kHugePage,
+          ArrayRef<char>(static_cast<const char *>(data), size), alignof(float),
           [](void *data, size_t, size_t) { std::free(data); },
           /*dataIsMutable=*/true);
     }
