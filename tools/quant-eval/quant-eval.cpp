@@ -4,17 +4,24 @@
 //       --split test [--limit N] [--batch B] [--json FILE]
 //   quant-eval infer MODEL --input X.npy --output Y.npy
 //   quant-eval bench MODEL [--repeat N] [--warmup W] [--json FILE]
+//   quant-eval calibrate MODEL --dataset fashion-mnist --split train
+//       --samples N --output STATS.json
 //
 // `run` compiles the model to native code, runs it over a data set and
 // reports top-1/top-5 accuracy, parameter size and latency per sample.
 // `infer` runs it once on an array a user brings; `bench` measures latency
-// at batch 1 (a benchmark command, never a timed test).
+// at batch 1 (a benchmark command, never a timed test). `calibrate` probes
+// the activations a quantized model requantizes (qe-insert-observers), runs
+// the float model on training samples and writes their statistics for
+// qe-apply-calibration.
 //
 //===----------------------------------------------------------------------===//
 
 #include "quant-eval/Conversion/Passes.h"
 #include "quant-eval/Dialect/QE/IR/QEDialect.h"
+#include "quant-eval/Dialect/QE/Transforms/Passes.h"
 #include "quant-eval/Import/ONNXImporter.h"
+#include "quant-eval/Runtime/Calibration.h"
 #include "quant-eval/Runtime/CompiledModel.h"
 #include "quant-eval/Runtime/Datasets.h"
 #include "quant-eval/Runtime/ModelStats.h"
@@ -25,6 +32,7 @@
 #include "mlir/InitAllExtensions.h"
 #include "mlir/InitAllPasses.h"
 #include "mlir/Parser/Parser.h"
+#include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
@@ -35,6 +43,7 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <numeric>
@@ -88,9 +97,16 @@ cl::opt<std::string> sharedObject(
 cl::opt<std::string> inputNpy("input",
                               cl::desc("infer: the model input as .npy"),
                               cl::init(""), cl::cat(runCategory));
-cl::opt<std::string> outputNpy("output",
-                               cl::desc("infer: where to write the output"),
-                               cl::init(""), cl::cat(runCategory));
+cl::opt<std::string>
+    outputNpy("output",
+              cl::desc("infer: where to write the output; calibrate: where "
+                       "to write the statistics (JSON)"),
+              cl::init(""), cl::cat(runCategory));
+cl::opt<int64_t> samples("samples",
+                         cl::desc("calibrate: training samples to run"),
+                         cl::init(500), cl::cat(runCategory));
+cl::opt<int64_t> bins("bins", cl::desc("calibrate: histogram bins per tensor"),
+                      cl::init(2048), cl::cat(runCategory));
 
 int fail(const llvm::Twine &message) {
   llvm::errs() << "quant-eval: " << message << "\n";
@@ -306,6 +322,113 @@ int inferCommand(int argc, char **argv) {
   return 0;
 }
 
+/// The model's preprocessing: its metadata, then the command line's
+/// overrides.
+llvm::Expected<Preprocessing> modelPreprocessing(ModuleOp module) {
+  Preprocessing pre;
+  if (auto err = pre.update(getModelMetadata(module)))
+    return std::move(err);
+  llvm::StringMap<std::string> overrides;
+  if (!meanOpt.empty())
+    overrides["qe.mean"] = meanOpt;
+  if (!stdOpt.empty())
+    overrides["qe.std"] = stdOpt;
+  if (!scaleOpt.empty())
+    overrides["qe.scale"] = scaleOpt;
+  if (!layoutOpt.empty())
+    overrides["qe.layout"] = layoutOpt;
+  if (auto err = pre.update(overrides))
+    return std::move(err);
+  return pre;
+}
+
+/// Channels, height and width of one image of a 4-D `inputShape`; settles
+/// `pre`'s layout.
+llvm::Expected<std::array<int64_t, 3>>
+inputGeometry(Preprocessing &pre, const std::vector<int64_t> &inputShape) {
+  if (inputShape.size() != 4)
+    return llvm::createStringError("the model input must be a 4-D image "
+                                   "batch");
+  auto layout = resolveLayout(pre.layout, inputShape);
+  if (!layout)
+    return layout.takeError();
+  pre.layout = *layout;
+  if (pre.layout == Layout::NCHW)
+    return std::array<int64_t, 3>{inputShape[1], inputShape[2], inputShape[3]};
+  return std::array<int64_t, 3>{inputShape[3], inputShape[1], inputShape[2]};
+}
+
+/// quant-eval calibrate: statistics of every requantized activation over
+/// training samples, for qe-apply-calibration.
+int calibrateCommand(int argc, char **argv) {
+  cl::HideUnrelatedOptions(runCategory);
+  cl::ParseCommandLineOptions(argc, argv, "quant-eval calibrate\n");
+  if (split.getNumOccurrences() == 0)
+    split = "train";
+  if (split != "train")
+    return fail("calibration samples come from the training split (--split "
+                "train); the '" +
+                split + "' split is for measuring accuracy");
+  if (outputNpy.empty())
+    return fail("calibrate needs --output STATS.json");
+  if (samples <= 0 || bins <= 0)
+    return fail("--samples and --bins must be positive");
+
+  MLIRContext ctx(makeRegistry());
+  ctx.loadAllAvailableDialects();
+  OwningOpRef<ModuleOp> module = loadModel(ctx, modelPath);
+  if (!module)
+    return 1;
+  auto pre = modelPreprocessing(*module);
+  if (!pre)
+    return fail(pre.takeError());
+  auto data = loadDataset();
+  if (!data)
+    return fail(data.takeError());
+  auto sig = getModelSignature(*module);
+  if (!sig)
+    return fail(sig.takeError());
+  auto geometry = inputGeometry(*pre, sig->inputShape);
+  if (!geometry)
+    return fail(geometry.takeError());
+  const int64_t c = (*geometry)[0], h = (*geometry)[1], w = (*geometry)[2];
+
+  PassManager pm(&ctx);
+  pm.addNestedPass<func::FuncOp>(qe::createInsertObservers());
+  if (failed(pm.run(*module)))
+    return fail("inserting the calibration probes failed");
+
+  int64_t b = sig->inputShape[0], n = std::min<int64_t>(samples, data->count);
+  int64_t perSample = c * h * w;
+  CalibrationRun run;
+  run.samples = (n + b - 1) / b;
+  run.bins = bins;
+  // A ragged last batch repeats its last sample; the repeats only weigh
+  // that sample's values a little more.
+  auto fill = [&](int64_t batchIndex, float *input) -> llvm::Error {
+    for (int64_t i = 0; i < b; ++i) {
+      int64_t idx = std::min(batchIndex * b + i, n - 1);
+      if (auto err =
+              preprocessImage(*data, idx, *pre, c, h, w, input + i * perSample))
+        return err;
+    }
+    return llvm::Error::success();
+  };
+  run.fill = fill;
+  auto file = calibrate(*module, run);
+  if (!file)
+    return fail(file.takeError());
+  file->dataset = datasetName;
+  file->split = split;
+  file->samples = n;
+  if (auto err = qe::writeCalibrationFile(outputNpy, *file))
+    return fail(std::move(err));
+  llvm::outs() << "calibrated " << file->tensors.size() << " tensors on " << n
+               << " " << split << " samples of " << datasetName << ": "
+               << outputNpy << "\n";
+  return 0;
+}
+
 int runCommand(int argc, char **argv) {
   cl::HideUnrelatedOptions(runCategory);
   cl::ParseCommandLineOptions(argc, argv, "quant-eval run\n");
@@ -317,20 +440,9 @@ int runCommand(int argc, char **argv) {
     return 1;
 
   ParameterSize size = measureParameters(*module);
-  Preprocessing pre;
-  if (auto err = pre.update(getModelMetadata(*module)))
-    return fail(std::move(err));
-  llvm::StringMap<std::string> overrides;
-  if (!meanOpt.empty())
-    overrides["qe.mean"] = meanOpt;
-  if (!stdOpt.empty())
-    overrides["qe.std"] = stdOpt;
-  if (!scaleOpt.empty())
-    overrides["qe.scale"] = scaleOpt;
-  if (!layoutOpt.empty())
-    overrides["qe.layout"] = layoutOpt;
-  if (auto err = pre.update(overrides))
-    return fail(std::move(err));
+  auto pre = modelPreprocessing(*module);
+  if (!pre)
+    return fail(pre.takeError());
 
   // Data problems are reported before spending time on compilation.
   auto data = loadDataset();
@@ -347,15 +459,10 @@ int runCommand(int argc, char **argv) {
     return fail("run expects an image classifier: a 4-D input and a "
                 "[batch, classes] output");
   int64_t b = sig.inputShape[0], classes = sig.outputShape[1];
-  auto layout = resolveLayout(pre.layout, sig.inputShape);
-  if (!layout)
-    return fail(layout.takeError());
-  pre.layout = *layout;
-  int64_t c, h, w;
-  if (pre.layout == Layout::NCHW)
-    c = sig.inputShape[1], h = sig.inputShape[2], w = sig.inputShape[3];
-  else
-    h = sig.inputShape[1], w = sig.inputShape[2], c = sig.inputShape[3];
+  auto geometry = inputGeometry(*pre, sig.inputShape);
+  if (!geometry)
+    return fail(geometry.takeError());
+  auto [c, h, w] = *geometry;
 
   int64_t n = data->count;
   if (limit > 0)
@@ -370,7 +477,7 @@ int runCommand(int argc, char **argv) {
   for (int64_t start = 0; start < n; start += b) {
     for (int64_t i = 0; i < b; ++i) {
       int64_t idx = std::min(start + i, n - 1);
-      if (auto err = preprocessImage(*data, idx, pre, c, h, w,
+      if (auto err = preprocessImage(*data, idx, *pre, c, h, w,
                                      input.data() + i * perSample))
         return fail(std::move(err));
     }
@@ -461,7 +568,8 @@ int main(int argc, char **argv) {
   registerAllPasses();
   qe::registerConversionPasses();
   if (argc < 2 || llvm::StringRef(argv[1]).starts_with("-")) {
-    llvm::errs() << "usage: quant-eval run|infer|bench MODEL [options]   "
+    llvm::errs() << "usage: quant-eval run|infer|bench|calibrate MODEL "
+                    "[options]   "
                     "(quant-eval run --help for the options)\n";
     return argc < 2 ? 1 : 0;
   }
@@ -472,5 +580,8 @@ int main(int argc, char **argv) {
     return inferCommand(argc - 1, argv + 1);
   if (command == "bench")
     return benchCommand(argc - 1, argv + 1);
-  return fail("unknown command '" + command + "'; known: run, infer, bench");
+  if (command == "calibrate")
+    return calibrateCommand(argc - 1, argv + 1);
+  return fail("unknown command '" + command +
+              "'; known: run, infer, bench, calibrate");
 }

@@ -158,6 +158,23 @@ def augment(x, generator, pad=2):
 
 
 @torch.no_grad()
+def load_onnx_weights(model, onnx_path):
+    """Loads a committed ONNX file's weights back into `model`: the
+    initializer names are the state_dict keys. Returns the model in eval
+    mode."""
+    import onnx
+    from onnx import numpy_helper
+
+    weights = {i.name: torch.from_numpy(numpy_helper.to_array(i).copy())
+               for i in onnx.load(onnx_path).graph.initializer}
+    state = model.state_dict()
+    missing = [k for k in state if k not in weights and "num_batches" not in k]
+    if missing:
+        raise ValueError("weights missing from %s: %s" % (onnx_path, missing[:5]))
+    model.load_state_dict({k: weights.get(k, v) for k, v in state.items()})
+    return model.eval()
+
+
 def evaluate(model, images, labels, batch_size=1000):
     model.eval()
     correct = 0

@@ -17,9 +17,7 @@ import os
 import sys
 
 import numpy as np
-import onnx
 import torch
-from onnx import numpy_helper
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", ".."))
 
@@ -34,15 +32,10 @@ def main():
     ap.add_argument("--count", type=int, default=100)
     args = ap.parse_args()
 
-    model = zoo.MobileNetV2FMNIST()
-    weights = {i.name: torch.from_numpy(numpy_helper.to_array(i).copy())
-               for i in onnx.load(args.onnx_model).graph.initializer}
-    state = model.state_dict()
-    missing = [k for k in state if k not in weights and "num_batches" not in k]
-    if missing:
-        sys.exit("weights missing from the ONNX file: %s" % missing[:5])
-    model.load_state_dict({k: weights.get(k, v) for k, v in state.items()})
-    model.eval()
+    try:
+        model = zoo.load_onnx_weights(zoo.MobileNetV2FMNIST(), args.onnx_model)
+    except ValueError as e:
+        sys.exit(str(e))
 
     test_x, _ = fashion_mnist.load("test")
     with torch.no_grad():

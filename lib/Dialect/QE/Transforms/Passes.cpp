@@ -86,9 +86,83 @@ void registerDataFreePipelines() {
     }
   }
 }
+
+/// Options of the calibrated PTQ pipelines.
+struct PTQOptions : public PassPipelineOptions<PTQOptions> {
+  Option<std::string> calibration{
+      *this, "calibration",
+      llvm::cl::desc("Statistics from quant-eval calibrate (required)")};
+  Option<std::string> method{
+      *this, "method", llvm::cl::desc("minmax, percentile, mse or entropy"),
+      llvm::cl::init("minmax")};
+  Option<double> percentile{
+      *this, "percentile",
+      llvm::cl::desc("For method=percentile, in (50, 100]"),
+      llvm::cl::init(99.99)};
+  Option<std::string> granularity{*this, "granularity",
+                                  llvm::cl::desc("Weights: channel or tensor"),
+                                  llvm::cl::init("channel")};
+};
+
+/// TFLite-style post-training quantization with calibration data: BN
+/// folding, symmetric narrow-range weights at `weightBits` (nearest), and
+/// activations at `activationBits` from the calibrated ranges (asymmetric,
+/// or symmetric for int16).
+void buildPTQPipeline(OpPassManager &pm, const PTQOptions &options,
+                      int weightBits, int activationBits,
+                      bool symmetricActivations) {
+  pm.addNestedPass<func::FuncOp>(qe::createFoldBatchNorm());
+  qe::QuantizeWeightsOptions weights;
+  weights.bits = weightBits;
+  weights.granularity = options.granularity;
+  pm.addNestedPass<func::FuncOp>(qe::createQuantizeWeights(weights));
+  pm.addNestedPass<func::FuncOp>(qe::createInsertObservers());
+  qe::ApplyCalibrationOptions activations;
+  activations.file = options.calibration;
+  activations.method = options.method;
+  activations.percentile = options.percentile;
+  activations.bits = activationBits;
+  activations.symmetric = symmetricActivations;
+  pm.addNestedPass<func::FuncOp>(qe::createApplyCalibration(activations));
+}
+
+void registerPTQPipelines() {
+  auto passes = [](int w, int a, bool symmetric) {
+    return "func.func(qe-fold-batch-norm,qe-quantize-weights{bits=" +
+           std::to_string(w) +
+           " granularity=<granularity>},qe-insert-observers,"
+           "qe-apply-calibration{file=<calibration> method=<method> bits=" +
+           std::to_string(a) + (symmetric ? " symmetric=true" : "") + "})";
+  };
+  PassPipelineRegistration<PTQOptions>(
+      "ptq-int8",
+      "TFLite-style int8 post-training quantization (W8A8, calibrated "
+      "asymmetric activations); calibration=FILE from quant-eval calibrate: " +
+          passes(8, 8, false),
+      [](OpPassManager &pm, const PTQOptions &options) {
+        buildPTQPipeline(pm, options, 8, 8, false);
+      });
+  PassPipelineRegistration<PTQOptions>(
+      "ptq-int16x8",
+      "TFLite-style 16x8 post-training quantization (int8 weights, "
+      "symmetric int16 activations): " +
+          passes(8, 16, true),
+      [](OpPassManager &pm, const PTQOptions &options) {
+        buildPTQPipeline(pm, options, 8, 16, true);
+      });
+  for (int bits = 2; bits <= 7; ++bits)
+    PassPipelineRegistration<PTQOptions>(
+        "ptq-" + std::to_string(bits) + "bit",
+        "Calibrated post-training quantization at " + std::to_string(bits) +
+            " bits (weights and activations): " + passes(bits, bits, false),
+        [bits](OpPassManager &pm, const PTQOptions &options) {
+          buildPTQPipeline(pm, options, bits, bits, false);
+        });
+}
 } // namespace
 
 void mlir::qe::registerQuantEvalPasses() {
   registerQETransformsPasses();
   registerDataFreePipelines();
+  registerPTQPipelines();
 }

@@ -8,6 +8,16 @@
 // RUN: quant-opt %s --pass-pipeline="builtin.module(func.func(qe-fold-batch-norm,qe-cross-layer-equalization,qe-absorb-high-bias,qe-correct-bias{bits=8 granularity=tensor},qe-quantize-weights{bits=8 granularity=tensor},qe-quantize-activations{bits=8 range=bn}))" > %t.dfq-passes.mlir 2> /dev/null
 // RUN: diff %t.dfq.mlir %t.dfq-passes.mlir
 // RUN: FileCheck %s --check-prefix=DFQ < %t.dfq.mlir
+// ptq-int8 with statistics for the input and the ReLU6 output (the conv's
+// output fuses into the clamp): [-1, 3] gives scale 4/255 and zero point
+// RHAZ(-128 + 63.75) = -64; [0, 6] gives 6/255 and -128.
+// RUN: echo '{"tensors": {"input:0": {"min": -1, "max": 3, "count": 4, "lo": -1, "hi": 3, "histogram": [1, 1, 1, 1]}, "tosa.clamp": {"min": 0, "max": 6, "count": 4, "lo": 0, "hi": 6, "histogram": [1, 1, 1, 1]}}}' > %t.stats.json
+// RUN: quant-opt %s --ptq-int8="calibration=%t.stats.json" > %t.ptq.mlir
+// RUN: quant-opt %s --pass-pipeline="builtin.module(func.func(qe-fold-batch-norm,qe-quantize-weights{bits=8 granularity=channel},qe-insert-observers,qe-apply-calibration{file=%t.stats.json method=minmax bits=8}))" > %t.ptq-passes.mlir
+// RUN: diff %t.ptq.mlir %t.ptq-passes.mlir
+// RUN: FileCheck %s --check-prefix=PTQ < %t.ptq.mlir
+// RUN: not quant-opt %s --ptq-int8 2>&1 | FileCheck %s --check-prefix=NOSTATS
+// NOSTATS: qe-apply-calibration: needs file=<statistics from quant-eval calibrate>
 
 // BN folded (factor 1 and 2), weights on a 4-bit grid with their fake
 // quant, the ReLU6 output quantized at 4 bits. With 4 bits the weights
@@ -25,6 +35,12 @@
 // DFQ-LABEL: func @main
 // DFQ: qe.fake_quant %{{.*}} bits(8) narrow_range scales(
 // DFQ: qe.fake_quant %{{.*}} unsigned bits(8)
+// PTQ-LABEL: func @main
+// PTQ: %[[IN:.*]] = qe.fake_quant %arg0 bits(8) scales([0.01568627450980392]) zero_points([-64])
+// PTQ: %[[W:.*]] = qe.fake_quant %{{.*}} bits(8) narrow_range axis(0)
+// PTQ: %[[C:.*]] = tosa.conv2d %[[IN]], %[[W]]
+// PTQ: %[[R:.*]] = tosa.clamp %[[C]]
+// PTQ-NEXT: qe.fake_quant %[[R]] bits(8) scales([0.023529411764705882]) zero_points([-128])
 func.func @main(%x: tensor<1x2x2x1xf32>) -> tensor<1x2x2x2xf32> {
   %w = "tosa.const"() {values = dense<1.0> : tensor<2x1x1x1xf32>} : () -> tensor<2x1x1x1xf32>
   %b = "tosa.const"() {values = dense<[0.5, 1.0]> : tensor<2xf32>} : () -> tensor<2xf32>

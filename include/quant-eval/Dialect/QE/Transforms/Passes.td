@@ -194,6 +194,69 @@ def QuantizeActivations : Pass<"qe-quantize-activations", "func::FuncOp"> {
   ];
 }
 
+def InsertObservers : Pass<"qe-insert-observers", "func::FuncOp"> {
+  let summary = "Put calibration probes on the activations a quantized model "
+                "requantizes";
+  let description = [{
+    Puts a `qe.observe` on every tensor that a TFLite-style integer model
+    stores at its own scale (quantization-algorithms.md §1): the function's
+    arguments (the model input) and the results of convolutions, matmuls,
+    clamps, element-wise adds, subtractions and multiplications, concats
+    and average pooling. A result whose only use takes over its
+    quantization point is not observed: a clamp (ReLU/ReLU6 fuse into the
+    layer before), a bias `tosa.add` with a constant operand, or a reshape
+    leading to one of them. Reshapes, transposes, max pooling, pads and
+    slices keep their input's scale and are not observed either.
+
+    Ids are stable across runs and model versions: the producing op's ONNX
+    node name (its location), `input:N` for argument N, and `#2`, `#3`… on
+    repeats. Values already observed keep their probe, so running the pass
+    twice changes nothing. `quant-eval calibrate` runs it, executes the
+    model on training samples and writes the statistics per id;
+    `qe-apply-calibration` turns them into fake quants.
+  }];
+  let dependentDialects = ["::mlir::qe::QEDialect"];
+}
+
+def ApplyCalibration : Pass<"qe-apply-calibration", "func::FuncOp"> {
+  let summary = "Replace calibration probes by fake quants with calibrated "
+                "ranges";
+  let description = [{
+    Reads the statistics `quant-eval calibrate` wrote (`file`) and replaces
+    each `qe.observe` by a per-tensor asymmetric `qe.fake_quant` of `bits`
+    bits (signed, zero point nudged so 0.0 is exact, round half to even;
+    with `symmetric`, narrow range around a zero point of 0, as TFLite's
+    16x8 mode quantizes activations), with the range `method` derives from
+    the tensor's statistics:
+
+    * `minmax`: the observed extremes (TFLite);
+    * `percentile`: the `percentile`-th and (100 − percentile)-th
+      percentiles of the histogram;
+    * `mse`: the clip minimizing the quantization error over the
+      histogram;
+    * `entropy`: the threshold minimizing the KL divergence between the
+      clipped and quantized histograms (TensorRT).
+
+    Every range holds 0. An observer whose id the file lacks is an error
+    (the file belongs to another model), and so is a file that cannot be
+    read; the IR is then left unchanged. Observers whose statistics saw
+    only zeros become exact (the identity) and are removed.
+  }];
+  let dependentDialects = ["::mlir::qe::QEDialect"];
+  let options = [
+    Option<"file", "file", "std::string", /*default=*/"\"\"",
+           "Statistics written by quant-eval calibrate (JSON)">,
+    Option<"method", "method", "std::string", /*default=*/"\"minmax\"",
+           "minmax, percentile, mse or entropy">,
+    Option<"bits", "bits", "int", /*default=*/"8",
+           "Activation bit width, 2 to 16">,
+    Option<"percentile", "percentile", "double", /*default=*/"99.99",
+           "For method=percentile: the upper percentile, in (50, 100]">,
+    Option<"symmetric", "symmetric", "bool", /*default=*/"false",
+           "Symmetric narrow-range grid, zero point 0 (int16 activations)">
+  ];
+}
+
 def Report : Pass<"qe-report", "ModuleOp"> {
   let summary = "Write the per-layer quantization report as JSON";
   let description = [{
