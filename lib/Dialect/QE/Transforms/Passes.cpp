@@ -150,6 +150,15 @@ void registerPTQPipelines() {
       [](OpPassManager &pm, const PTQOptions &options) {
         buildPTQPipeline(pm, options, 8, 16, true);
       });
+  PassPipelineRegistration<>(
+      "ptq-f16",
+      "TFLite-style float16 post-training quantization (weights stored as "
+      "IEEE half, computed in f32; no calibration): "
+      "func.func(qe-fold-batch-norm,qe-cast-weights{type=f16})",
+      [](OpPassManager &pm) {
+        pm.addNestedPass<func::FuncOp>(qe::createFoldBatchNorm());
+        pm.addNestedPass<func::FuncOp>(qe::createCastWeights());
+      });
   for (int bits = 2; bits <= 7; ++bits)
     PassPipelineRegistration<PTQOptions>(
         "ptq-" + std::to_string(bits) + "bit",

@@ -194,6 +194,26 @@ def QuantizeActivations : Pass<"qe-quantize-activations", "func::FuncOp"> {
   ];
 }
 
+def CastWeights : Pass<"qe-cast-weights", "func::FuncOp"> {
+  let summary = "Store layer weights as float16 or bfloat16";
+  let description = [{
+    TFLite's float16 post-training quantization (what the thesis called
+    16-bit, quantization-algorithms.md §1): every layer weight (convolution,
+    depthwise and transposed convolution, fully connected) becomes a
+    constant of `type`, rounded to nearest even, read through a `tosa.cast`
+    back to f32. The model still computes in f32, on the rounded weights,
+    and stores 2 bytes per weight.
+
+    A weight with a value beyond the type's range (it would become an
+    infinity) stays f32, with a warning; so does one with a NaN. Weights
+    already quantized (behind a `qe.fake_quant`) are left alone.
+  }];
+  let options = [
+    Option<"type", "type", "std::string", /*default=*/"\"f16\"",
+           "f16 or bf16">
+  ];
+}
+
 def InsertObservers : Pass<"qe-insert-observers", "func::FuncOp"> {
   let summary = "Put calibration probes on the activations a quantized model "
                 "requantizes";
