@@ -54,7 +54,7 @@ struct CastWeightsPass : public qe::impl::CastWeightsBase<CastWeightsPass> {
                                     : FloatType(builder.getF16Type());
     getOperation().walk([&](Operation *op) {
       auto weight = getLayerWeight(op);
-      if (!weight)
+      if (!weight || isKeptFloat(op))
         return;
       OpOperand &operand = *weight->first;
       Value w = operand.get();

@@ -1,5 +1,7 @@
 //===- InsertObservers.cpp - Calibration probes on activations ------------===//
 
+#include "WeightQuantization.h"
+
 #include "quant-eval/Dialect/QE/IR/QEOps.h"
 #include "quant-eval/Dialect/QE/Transforms/Passes.h"
 #include "quant-eval/Dialect/QE/Utils/LayerName.h"
@@ -41,6 +43,36 @@ bool fusesIntoUser(Value v) {
   return false;
 }
 
+/// Whether `v` is the output of a layer kept in float, or of the ReLU, bias
+/// add or reshape it fuses into.
+bool isFloatLayerOutput(Value v) {
+  Operation *op = v.getDefiningOp();
+  if (!op)
+    return false;
+  if (isKeptFloat(op))
+    return true;
+  if (isa<tosa::ClampOp, tosa::ReshapeOp, tosa::AddOp>(op))
+    for (Value in : op->getOperands())
+      if (fusesIntoUser(in) && *in.getUsers().begin() == op &&
+          isFloatLayerOutput(in))
+        return true;
+  return false;
+}
+
+/// Whether every use of `v` (through layout changes) is a layer kept in
+/// float: then `v` is float input, not a tensor to requantize.
+bool feedsOnlyFloatLayers(Value v) {
+  if (v.use_empty())
+    return false;
+  return llvm::all_of(v.getUsers(), [](Operation *user) {
+    if (isKeptFloat(user))
+      return true;
+    if (isa<tosa::TransposeOp, tosa::ReshapeOp>(user))
+      return feedsOnlyFloatLayers(user->getResult(0));
+    return false;
+  });
+}
+
 bool isObserved(Value v) {
   return llvm::any_of(v.getUsers(),
                       [](Operation *u) { return isa<ObserveOp>(u); });
@@ -64,14 +96,15 @@ struct InsertObserversPass
 
     SmallVector<std::pair<Value, std::string>> sites;
     for (BlockArgument arg : func.getArguments())
-      if (isa<RankedTensorType>(arg.getType()) && !isObserved(arg))
+      if (isa<RankedTensorType>(arg.getType()) && !isObserved(arg) &&
+          !feedsOnlyFloatLayers(arg))
         sites.push_back({arg, "input:" + std::to_string(arg.getArgNumber())});
     func.walk([&](Operation *op) {
       if (!requantizes(op) || op->getNumResults() != 1)
         return;
       Value out = op->getResult(0);
       if (!isa<FloatType>(getElementTypeOrSelf(out.getType())) ||
-          fusesIntoUser(out) || isObserved(out))
+          fusesIntoUser(out) || isObserved(out) || isFloatLayerOutput(out))
         return;
       std::string name = getLayerName(op).str();
       if (name.empty())

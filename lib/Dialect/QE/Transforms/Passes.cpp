@@ -102,6 +102,15 @@ struct PTQOptions : public PassPipelineOptions<PTQOptions> {
   Option<std::string> granularity{*this, "granularity",
                                   llvm::cl::desc("Weights: channel or tensor"),
                                   llvm::cl::init("channel")};
+  ListOption<std::string> exclude{
+      *this, "exclude",
+      llvm::cl::desc("ONNX node names of layers to keep in float")};
+  Option<int> excludeFirst{*this, "exclude-first",
+                           llvm::cl::desc("Keep the first N layers in float"),
+                           llvm::cl::init(0)};
+  Option<bool> excludeLast{*this, "exclude-last",
+                           llvm::cl::desc("Keep the last layer in float"),
+                           llvm::cl::init(false)};
 };
 
 /// TFLite-style post-training quantization with calibration data: BN
@@ -112,6 +121,14 @@ void buildPTQPipeline(OpPassManager &pm, const PTQOptions &options,
                       int weightBits, int activationBits,
                       bool symmetricActivations) {
   pm.addNestedPass<func::FuncOp>(qe::createFoldBatchNorm());
+  if (!options.exclude.empty() || options.excludeFirst > 0 ||
+      options.excludeLast) {
+    qe::ExcludeLayersOptions exclude;
+    exclude.names.assign(options.exclude.begin(), options.exclude.end());
+    exclude.first = options.excludeFirst;
+    exclude.last = options.excludeLast;
+    pm.addNestedPass<func::FuncOp>(qe::createExcludeLayers(exclude));
+  }
   qe::QuantizeWeightsOptions weights;
   weights.bits = weightBits;
   weights.granularity = options.granularity;
@@ -128,7 +145,9 @@ void buildPTQPipeline(OpPassManager &pm, const PTQOptions &options,
 
 void registerPTQPipelines() {
   auto passes = [](int w, int a, bool symmetric) {
-    return "func.func(qe-fold-batch-norm,qe-quantize-weights{bits=" +
+    return "func.func(qe-fold-batch-norm,[qe-exclude-layers{names=<exclude> "
+           "first=<exclude-first> last=<exclude-last>},]qe-quantize-weights{"
+           "bits=" +
            std::to_string(w) +
            " granularity=<granularity>},qe-insert-observers,"
            "qe-apply-calibration{file=<calibration> method=<method> bits=" +

@@ -112,7 +112,7 @@ struct QuantizeWeightsPass
 
   void runOnOperation() override {
     getOperation().walk([&](Operation *op) {
-      if (auto weight = getLayerWeight(op))
+      if (auto weight = getLayerWeight(op); weight && !isKeptFloat(op))
         quantize(*weight->first, weight->first->get(), weight->second);
     });
   }

@@ -55,6 +55,13 @@ inline WeightView viewKN(RankedTensorType t) {
   return {n, k, 1, 1, n, 0, r - 1};
 }
 
+/// Marks a layer qe-exclude-layers keeps in float: no pass quantizes its
+/// weight or output.
+constexpr llvm::StringLiteral kKeepFloatAttr = "qe.keep_float";
+inline bool isKeptFloat(Operation *layer) {
+  return layer->hasAttr(kKeepFloatAttr);
+}
+
 /// The weight operand of a layer op and its view: conv2d and transpose_conv2d
 /// (OHWI), depthwise (HWCM), matmul (its right-hand side, or the constant
 /// behind a reshape feeding it). Nothing for other ops.

@@ -214,6 +214,31 @@ def CastWeights : Pass<"qe-cast-weights", "func::FuncOp"> {
   ];
 }
 
+def ExcludeLayers : Pass<"qe-exclude-layers", "func::FuncOp"> {
+  let summary = "Keep chosen layers in float";
+  let description = [{
+    Marks layers (convolutions, depthwise and transposed convolutions,
+    fully connected matmuls) with `qe.keep_float`, which the quantization
+    passes respect: `qe-quantize-weights` and `qe-cast-weights` leave their
+    weights alone, and `qe-insert-observers` does not probe their outputs
+    (nor the ReLU, bias add or reshape they fuse into), so they run in
+    float between quantized neighbours. Sensitive first and last layers are
+    the usual candidates.
+
+    Layers are chosen by ONNX node name (`names`), as the first `first` in
+    program order, or the last one (`last`). A name no layer has is an
+    error that names it, so a typo cannot quietly quantize everything.
+  }];
+  let options = [
+    ListOption<"names", "names", "std::string",
+               "ONNX node names of layers to keep in float">,
+    Option<"first", "first", "int", /*default=*/"0",
+           "Keep the first N layers in float">,
+    Option<"last", "last", "bool", /*default=*/"false",
+           "Keep the last layer in float">
+  ];
+}
+
 def InsertObservers : Pass<"qe-insert-observers", "func::FuncOp"> {
   let summary = "Put calibration probes on the activations a quantized model "
                 "requantizes";
@@ -227,6 +252,8 @@ def InsertObservers : Pass<"qe-insert-observers", "func::FuncOp"> {
     layer before), a bias `tosa.add` with a constant operand, or a reshape
     leading to one of them. Reshapes, transposes, max pooling, pads and
     slices keep their input's scale and are not observed either.
+    Layers marked `qe.keep_float` (`qe-exclude-layers`) run in float: their
+    outputs are not observed, nor a model input that only they read.
 
     Ids are stable across runs and model versions: the producing op's ONNX
     node name (its location), `input:N` for argument N, and `#2`, `#3`… on
