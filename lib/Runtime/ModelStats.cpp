@@ -30,6 +30,12 @@ ParameterSize measureParameters(ModuleOp module) {
     int64_t n = type.getNumElements();
     size.parameters += n;
     Value result = op->getResult(0);
+    // Power-of-two weights store a sign and an exponent: `bits` each.
+    if (result.hasOneUse())
+      if (auto po2 = dyn_cast<qe::Po2QuantOp>(*result.getUsers().begin())) {
+        size.storedBits += n * po2.getBits();
+        return;
+      }
     auto fq = result.hasOneUse()
                   ? dyn_cast<qe::FakeQuantOp>(*result.getUsers().begin())
                   : qe::FakeQuantOp();

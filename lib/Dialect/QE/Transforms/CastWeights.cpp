@@ -52,14 +52,10 @@ struct CastWeightsPass : public qe::impl::CastWeightsBase<CastWeightsPass> {
     Builder builder(&getContext());
     FloatType half = type == "bf16" ? FloatType(builder.getBF16Type())
                                     : FloatType(builder.getF16Type());
-    getOperation().walk([&](Operation *op) {
-      auto weight = getLayerWeight(op);
-      if (!weight || isKeptFloat(op))
-        return;
-      OpOperand &operand = *weight->first;
+    forEachQuantizableWeight(getOperation(), [&](Operation *op,
+                                                 OpOperand &operand,
+                                                 const WeightView &) {
       Value w = operand.get();
-      if (w.getDefiningOp<FakeQuantOp>())
-        return;
       std::optional<std::vector<float>> values = getConstantFloats(w);
       if (!values)
         return;

@@ -187,10 +187,66 @@ void registerPTQPipelines() {
           buildPTQPipeline(pm, options, bits, bits, false);
         });
 }
+
+/// Options of the QKeras pipelines. The defaults are QKeras' own (alpha
+/// none, integer 0): the honest post-training result. alpha=auto (or
+/// auto_po2) and relu-integer=3 (ReLU6 fits) are the fair variant.
+struct QKerasOptions : public PassPipelineOptions<QKerasOptions> {
+  Option<std::string> alpha{
+      *this, "alpha",
+      llvm::cl::desc("quantized_bits weights: none, auto or auto_po2"),
+      llvm::cl::init("none")};
+  Option<int> reluInteger{
+      *this, "relu-integer",
+      llvm::cl::desc("Integer bits of the activations' quantized_relu"),
+      llvm::cl::init(0)};
+};
+
+/// BN folding, a QKeras quantizer on the weights, quantized_relu on ReLU
+/// outputs.
+void buildQKerasPipeline(OpPassManager &pm, const QKerasOptions &options,
+                         const std::string &weightQuantizer, int bits) {
+  pm.addNestedPass<func::FuncOp>(qe::createFoldBatchNorm());
+  qe::QKerasQuantizeOptions weights;
+  weights.quantizer = weightQuantizer;
+  weights.bits = bits;
+  if (weightQuantizer == "quantized_bits")
+    weights.alpha = options.alpha;
+  pm.addNestedPass<func::FuncOp>(qe::createQKerasQuantize(weights));
+  qe::QKerasQuantizeOptions activations;
+  activations.quantizer = "quantized_relu";
+  activations.bits = bits;
+  activations.integer = options.reluInteger;
+  activations.applyTo = "activations";
+  pm.addNestedPass<func::FuncOp>(qe::createQKerasQuantize(activations));
+}
+
+void registerQKerasPipelines() {
+  for (int bits : {4, 6, 8}) {
+    for (const char *kind : {"bits", "po2"}) {
+      std::string quantizer = std::string("quantized_") + kind;
+      std::string n = std::to_string(bits);
+      std::string passes =
+          "func.func(qe-fold-batch-norm,qe-qkeras-quantize{quantizer=" +
+          quantizer + " bits=" + n +
+          (quantizer == "quantized_bits" ? " alpha=<alpha>" : "") +
+          "},qe-qkeras-quantize{quantizer=quantized_relu bits=" + n +
+          " integer=<relu-integer> apply-to=activations})";
+      PassPipelineRegistration<QKerasOptions>(
+          "qkeras-" + std::string(kind) + "-" + n,
+          "QKeras " + quantizer + "(" + n + ") weights and quantized_relu(" +
+              n + ") activations, post-training: " + passes,
+          [quantizer, bits](OpPassManager &pm, const QKerasOptions &options) {
+            buildQKerasPipeline(pm, options, quantizer, bits);
+          });
+    }
+  }
+}
 } // namespace
 
 void mlir::qe::registerQuantEvalPasses() {
   registerQETransformsPasses();
   registerDataFreePipelines();
   registerPTQPipelines();
+  registerQKerasPipelines();
 }

@@ -111,10 +111,11 @@ struct QuantizeWeightsPass
   }
 
   void runOnOperation() override {
-    getOperation().walk([&](Operation *op) {
-      if (auto weight = getLayerWeight(op); weight && !isKeptFloat(op))
-        quantize(*weight->first, weight->first->get(), weight->second);
-    });
+    forEachQuantizableWeight(
+        getOperation(),
+        [&](Operation *, OpOperand &operand, const WeightView &view) {
+          quantize(operand, operand.get(), view);
+        });
   }
 };
 

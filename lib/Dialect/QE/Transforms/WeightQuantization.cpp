@@ -2,6 +2,8 @@
 
 #include "WeightQuantization.h"
 
+#include "quant-eval/Dialect/QE/IR/QEOps.h"
+
 #include "mlir/Dialect/Tosa/IR/TosaOps.h"
 
 #include <cmath>
@@ -35,6 +37,20 @@ getLayerWeight(Operation *op) {
     return std::pair{&w, viewKN(typeOf(w))};
   }
   return std::nullopt;
+}
+
+void forEachQuantizableWeight(
+    Operation *root,
+    llvm::function_ref<void(Operation *, OpOperand &, const WeightView &)> fn) {
+  root->walk([&](Operation *op) {
+    auto weight = getLayerWeight(op);
+    if (!weight || isKeptFloat(op))
+      return;
+    Operation *producer = weight->first->get().getDefiningOp();
+    if (producer && isa<FakeQuantOp, Po2QuantOp>(producer))
+      return;
+    fn(op, *weight->first, weight->second);
+  });
 }
 
 std::optional<num::SQuantMode> parseWeightRounding(llvm::StringRef name) {

@@ -67,6 +67,13 @@ inline bool isKeptFloat(Operation *layer) {
 /// behind a reshape feeding it). Nothing for other ops.
 std::optional<std::pair<OpOperand *, WeightView>> getLayerWeight(Operation *op);
 
+/// Calls fn(layer, weight operand, view) for every layer under `root` whose
+/// weight a quantization pass may still change: not kept in float, and not
+/// already behind a qe.fake_quant or qe.po2_quant.
+void forEachQuantizableWeight(
+    Operation *root,
+    llvm::function_ref<void(Operation *, OpOperand &, const WeightView &)> fn);
+
 struct WeightGridOptions {
   int bits = 8;
   bool perChannel = true;

@@ -239,6 +239,53 @@ def ExcludeLayers : Pass<"qe-exclude-layers", "func::FuncOp"> {
   ];
 }
 
+def QKerasQuantize : Pass<"qe-qkeras-quantize", "func::FuncOp"> {
+  let summary = "Apply a QKeras quantizer to weights or activations, "
+                "post-training";
+  let description = [{
+    Applies one QKeras quantizer with QKeras' own semantics
+    (quantization-algorithms.md §3) to a trained float model, without
+    retraining:
+
+    * `quantizer=quantized_bits` on weights: `alpha=none` uses the fixed
+      grid 2^(integer − bits + 1) per tensor (QKeras' default, the honest
+      post-training result: trained weights rarely fit it); `alpha=auto`
+      scales each output channel to max|w| (round half away from zero), and
+      `alpha=auto_po2` to a power of two fitted by least squares. The
+      weights are rewritten to their quantized values and recorded with a
+      `qe.fake_quant`.
+    * `quantizer=quantized_po2` on weights: every weight becomes ±2^e
+      (`max-value` bounds it), recorded with a `qe.po2_quant`.
+    * On activations (`apply-to=activations`), the outputs of ReLUs
+      (`tosa.clamp` with a lower bound of 0) get the quantizer as a
+      `qe.fake_quant` (`quantized_relu`, `quantized_bits` with alpha none)
+      or a `qe.po2_quant`. `quantized_relu` clips at 2^integer − 2^(integer
+      − bits): with the default integer 0, a ReLU6 is cut at 1.
+
+    Layers kept in float (`qe.keep_float`) are left alone. A weight whose
+    values the quantizer cannot take (NaN, infinities) stays float with a
+    warning.
+  }];
+  let dependentDialects = ["::mlir::qe::QEDialect"];
+  let options = [
+    Option<"quantizer", "quantizer", "std::string",
+           /*default=*/"\"quantized_bits\"",
+           "quantized_bits, quantized_po2 or quantized_relu">,
+    Option<"bits", "bits", "int", /*default=*/"8",
+           "Bits, sign included, 2 to 16">,
+    Option<"integer", "integer", "int", /*default=*/"0",
+           "Integer bits, sign excluded (quantized_bits, quantized_relu)">,
+    Option<"alpha", "alpha", "std::string", /*default=*/"\"none\"",
+           "quantized_bits weights: none, auto or auto_po2">,
+    Option<"symmetric", "symmetric", "bool", /*default=*/"false",
+           "quantized_bits: drop the most negative level">,
+    Option<"maxValue", "max-value", "double", /*default=*/"0",
+           "quantized_po2: the largest magnitude (0: none)">,
+    Option<"applyTo", "apply-to", "std::string", /*default=*/"\"weights\"",
+           "weights or activations">
+  ];
+}
+
 def InsertObservers : Pass<"qe-insert-observers", "func::FuncOp"> {
   let summary = "Put calibration probes on the activations a quantized model "
                 "requantizes";
