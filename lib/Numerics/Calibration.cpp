@@ -41,6 +41,7 @@ void TensorStatistics::startHistogram(int64_t bins) {
   lo = lowerBound(*this);
   hi = upperBound(*this);
   count = 0;
+  zeros = 0;
   counts.assign(static_cast<size_t>(std::max<int64_t>(bins, 1)), 0.0);
 }
 

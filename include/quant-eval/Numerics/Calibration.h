@@ -45,8 +45,8 @@ struct TensorStatistics {
   bool addExtremes(const float *values, int64_t n);
   /// Sets [lo, hi] = [min(min, 0), max(max, 0)] (the quantization grid must
   /// hold 0, so the histogram must too), `bins` zero counts (at least one)
-  /// and count = 0. With no values seen (or min == max == 0) the range is
-  /// [0, 0] and everything falls in bin 0.
+  /// and count = zeros = 0. With no values seen (or min == max == 0) the range
+  /// is [0, 0] and everything falls in bin 0.
   void startHistogram(int64_t bins = 2048);
   /// Second pass: bins `values`. A value outside [lo, hi] goes to the
   /// nearest end bin, value == hi to the last bin; a NaN is skipped (the
