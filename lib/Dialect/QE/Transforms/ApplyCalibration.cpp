@@ -80,12 +80,9 @@ struct ApplyCalibrationPass
       // An all-zero tensor needs no quantizer: it is exact.
       if (p && hi > lo && std::isfinite(float(p->scale)) && float(p->scale) > 0)
         replacement = FakeQuantOp::create(
-            b, op.getLoc(), op.getType(), op.getInput(),
-            b.getI32IntegerAttr(bits), UnitAttr(),
-            symmetric ? b.getUnitAttr() : UnitAttr(), IntegerAttr(),
-            b.getDenseF64ArrayAttr({p->scale}),
-            b.getDenseI64ArrayAttr({p->zeroPoint}),
-            RoundingModeAttr::get(b.getContext(), RoundingMode::RNE));
+            b, op.getLoc(), op.getInput(), bits, /*is_unsigned=*/false,
+            /*narrow_range=*/symmetric, IntegerAttr(), {p->scale},
+            {p->zeroPoint}, RoundingMode::RNE);
       op.replaceAllUsesWith(replacement);
       op.erase();
     }

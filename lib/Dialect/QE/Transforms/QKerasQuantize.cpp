@@ -80,12 +80,9 @@ struct QKerasQuantizePass
                                        : FloatAttr());
     SmallVector<int64_t> zeroPoints(scales.size(), 0);
     return FakeQuantOp::create(
-        b, v.getLoc(), v.getType(), v, b.getI32IntegerAttr(bits),
-        relu ? b.getUnitAttr() : UnitAttr(),
-        narrow ? b.getUnitAttr() : UnitAttr(),
-        axis ? b.getI64IntegerAttr(*axis) : IntegerAttr(),
-        b.getDenseF64ArrayAttr(scales), b.getDenseI64ArrayAttr(zeroPoints),
-        RoundingModeAttr::get(b.getContext(), rounding));
+        b, v.getLoc(), v, bits, /*is_unsigned=*/relu, narrow,
+        axis ? b.getI64IntegerAttr(*axis) : IntegerAttr(), scales, zeroPoints,
+        rounding);
   }
 
   /// The weight's quantized values and how to record them; nothing if the

@@ -108,12 +108,9 @@ struct QuantizeActivationsPass
         num::computeAsymmetricParams(lo, hi, r);
     if (!p || !std::isfinite(float(p->scale)) || float(p->scale) <= 0)
       return {};
-    return FakeQuantOp::create(
-        b, v.getLoc(), v.getType(), v, b.getI32IntegerAttr(width),
-        isUnsigned ? b.getUnitAttr() : UnitAttr(), UnitAttr(), IntegerAttr(),
-        b.getDenseF64ArrayAttr({p->scale}),
-        b.getDenseI64ArrayAttr({p->zeroPoint}),
-        RoundingModeAttr::get(b.getContext(), RoundingMode::RNE));
+    return FakeQuantOp::create(b, v.getLoc(), v, width, isUnsigned,
+                               /*narrow_range=*/false, IntegerAttr(),
+                               {p->scale}, {p->zeroPoint}, RoundingMode::RNE);
   }
 
   void runOnOperation() override {

@@ -50,7 +50,7 @@ struct QuantizeWeightsPass
   /// Quantizes the constant feeding `operand` (a weight of `view`'s shape),
   /// and routes the operand through a qe.fake_quant recording the grid.
   void quantize(OpOperand &operand, Value weight, const WeightView &view) {
-    if (view.channels == 0 || weight.getDefiningOp<FakeQuantOp>())
+    if (view.channels == 0)
       return;
     std::optional<ArrayRef<float>> w = getConstantFloatsView(weight);
     std::optional<std::vector<float>> copy;
@@ -101,11 +101,9 @@ struct QuantizeWeightsPass
       zeroPoints.push_back(p.zeroPoint);
     }
     auto fq = FakeQuantOp::create(
-        b, loc, type, c, b.getI32IntegerAttr(bits), UnitAttr(),
-        symmetric ? b.getUnitAttr() : UnitAttr(),
-        perChannel ? b.getI64IntegerAttr(*view.axis) : IntegerAttr(),
-        b.getDenseF64ArrayAttr(scales), b.getDenseI64ArrayAttr(zeroPoints),
-        RoundingModeAttr::get(b.getContext(), RoundingMode::RNE));
+        b, loc, c, bits, /*is_unsigned=*/false, /*narrow_range=*/symmetric,
+        perChannel ? b.getI64IntegerAttr(*view.axis) : IntegerAttr(), scales,
+        zeroPoints, RoundingMode::RNE);
     operand.set(fq.getResult());
     eraseIfDeadConstant(weight);
   }
