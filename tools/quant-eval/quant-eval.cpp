@@ -358,6 +358,21 @@ inputGeometry(Preprocessing &pre, const std::vector<int64_t> &inputShape) {
   return std::array<int64_t, 3>{inputShape[3], inputShape[1], inputShape[2]};
 }
 
+/// Preprocesses samples [start, start + batch) of the first `n` into
+/// `input`. A ragged last batch repeats sample n - 1; callers leave the
+/// repeats out of counts.
+llvm::Error fillBatch(const ImageDataset &data, const Preprocessing &pre,
+                      const std::array<int64_t, 3> &chw, int64_t start,
+                      int64_t batch, int64_t n, float *input) {
+  const int64_t perSample = chw[0] * chw[1] * chw[2];
+  for (int64_t i = 0; i < batch; ++i)
+    if (auto err =
+            preprocessImage(data, std::min(start + i, n - 1), pre, chw[0],
+                            chw[1], chw[2], input + i * perSample))
+      return err;
+  return llvm::Error::success();
+}
+
 /// quant-eval calibrate: statistics of every requantized activation over
 /// training samples, for qe-apply-calibration.
 int calibrateCommand(int argc, char **argv) {
@@ -391,7 +406,6 @@ int calibrateCommand(int argc, char **argv) {
   auto geometry = inputGeometry(*pre, sig->inputShape);
   if (!geometry)
     return fail(geometry.takeError());
-  const int64_t c = (*geometry)[0], h = (*geometry)[1], w = (*geometry)[2];
 
   PassManager pm(&ctx);
   pm.addNestedPass<func::FuncOp>(qe::createInsertObservers());
@@ -399,20 +413,13 @@ int calibrateCommand(int argc, char **argv) {
     return fail("inserting the calibration probes failed");
 
   int64_t b = sig->inputShape[0], n = std::min<int64_t>(samples, data->count);
-  int64_t perSample = c * h * w;
   CalibrationRun run;
   run.samples = (n + b - 1) / b;
   run.bins = bins;
   // A ragged last batch repeats its last sample; the repeats only weigh
   // that sample's values a little more.
-  auto fill = [&](int64_t batchIndex, float *input) -> llvm::Error {
-    for (int64_t i = 0; i < b; ++i) {
-      int64_t idx = std::min(batchIndex * b + i, n - 1);
-      if (auto err =
-              preprocessImage(*data, idx, *pre, c, h, w, input + i * perSample))
-        return err;
-    }
-    return llvm::Error::success();
+  auto fill = [&](int64_t batchIndex, float *input) {
+    return fillBatch(*data, *pre, *geometry, batchIndex * b, b, n, input);
   };
   run.fill = fill;
   auto file = calibrate(*module, run);
@@ -462,7 +469,6 @@ int runCommand(int argc, char **argv) {
   auto geometry = inputGeometry(*pre, sig.inputShape);
   if (!geometry)
     return fail(geometry.takeError());
-  auto [c, h, w] = *geometry;
 
   int64_t n = data->count;
   if (limit > 0)
@@ -470,17 +476,13 @@ int runCommand(int argc, char **argv) {
   // Whole batches only; a ragged tail is padded with repeats and not counted.
   std::vector<float> input(sig.inputElements()), output(sig.outputElements());
   std::vector<float> allOutputs;
-  int64_t top1 = 0, top5 = 0, perSample = c * h * w;
+  int64_t top1 = 0, top5 = 0;
   // The progress bar is for people: only on a terminal.
   bool showProgress = !quiet && llvm::sys::Process::StandardErrIsDisplayed();
   int lastPercent = -1;
   for (int64_t start = 0; start < n; start += b) {
-    for (int64_t i = 0; i < b; ++i) {
-      int64_t idx = std::min(start + i, n - 1);
-      if (auto err = preprocessImage(*data, idx, *pre, c, h, w,
-                                     input.data() + i * perSample))
-        return fail(std::move(err));
-    }
+    if (auto err = fillBatch(*data, *pre, *geometry, start, b, n, input.data()))
+      return fail(std::move(err));
     (*model)->run(input.data(), output.data());
     for (int64_t i = 0; i < b && start + i < n; ++i) {
       const float *logits = output.data() + i * classes;
