@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 namespace quant_eval::numerics {
 
@@ -35,6 +36,19 @@ int64_t floorShiftRight(int64_t v, int32_t shift) {
   return v >= 0 ? (v >> shift) : ~((~v) >> shift);
 }
 } // namespace
+
+int64_t quantizeBias(double bias, double scale, unsigned bits) {
+  if (std::isnan(bias))
+    return 0;
+  // 2^(bits-1) - 1 is not a double for 64 bits; clamp below it.
+  double hi = std::ldexp(1.0, int(bits) - 1);
+  double r = std::round(bias / scale);
+  if (r >= hi)
+    return bits >= 64 ? std::numeric_limits<int64_t>::max() : int64_t(hi) - 1;
+  if (r < -hi)
+    return bits >= 64 ? std::numeric_limits<int64_t>::min() : -int64_t(hi);
+  return int64_t(r);
+}
 
 int64_t applyScale(int64_t value, int32_t multiplier, int32_t shift,
                    bool doubleRound) {

@@ -31,6 +31,11 @@ struct RescaleMultiplier {
 std::optional<RescaleMultiplier> computeRescaleMultiplier(double scale,
                                                           unsigned width = 32);
 
+/// A layer bias on its accumulator's grid (scale Δ_in·Δ_w[c], zero point
+/// 0): round half away from zero, saturated to a signed `bits`-wide integer
+/// (32 for int8 layers, 48 or 64 for 16x8). NaN gives 0.
+int64_t quantizeBias(double bias, double scale, unsigned bits = 32);
+
 /// TOSA apply_scale: (value * multiplier + 2^(shift-1)) >> shift with an
 /// arithmetic shift (round half up). With doubleRound and shift > 31, the
 /// rounding term moves by +2^30 for non-negative values and -2^30 for

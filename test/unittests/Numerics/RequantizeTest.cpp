@@ -13,6 +13,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <limits>
 #include <random>
 
 using namespace quant_eval::numerics;
@@ -113,3 +114,18 @@ TEST(Rescale, ZeroPointsAndSaturation) {
   EXPECT_EQ(rescale(-10, half, 0, 3, u8, false), 0); // -5 + 3 = -2 -> 0
 }
 } // namespace
+
+// Bias on the accumulator grid (exact binary fractions): 0.5 / 0.25 = 2;
+// 0.625 / 0.25 = 2.5 rounds away from zero to 3 (half to even would give
+// 2), -2.5 to -3; 1e10 / 1e-3 saturates int32 but not int64; NaN is 0.
+TEST(QuantizeBias, RoundsHalfAwayAndSaturates) {
+  EXPECT_EQ(quantizeBias(0.5, 0.25), 2);
+  EXPECT_EQ(quantizeBias(0.625, 0.25), 3);
+  EXPECT_EQ(quantizeBias(-0.625, 0.25), -3);
+  EXPECT_EQ(quantizeBias(1e10, 1e-3), 2147483647);
+  EXPECT_EQ(quantizeBias(-1e10, 1e-3), -2147483648LL);
+  EXPECT_EQ(quantizeBias(1e10, 1e-3, 64), 10000000000000LL);
+  EXPECT_EQ(quantizeBias(1e300, 1e-300, 64),
+            std::numeric_limits<int64_t>::max());
+  EXPECT_EQ(quantizeBias(std::nan(""), 0.1), 0);
+}

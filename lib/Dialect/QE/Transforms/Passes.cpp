@@ -116,7 +116,7 @@ struct PTQOptions : public PassPipelineOptions<PTQOptions> {
 /// TFLite-style post-training quantization with calibration data: BN
 /// folding, symmetric narrow-range weights at `weightBits` (nearest), and
 /// activations at `activationBits` from the calibrated ranges (asymmetric,
-/// or symmetric for int16).
+/// or symmetric for int16), biases on their integer accumulator grid.
 void buildPTQPipeline(OpPassManager &pm, const PTQOptions &options,
                       int weightBits, int activationBits,
                       bool symmetricActivations) {
@@ -141,6 +141,11 @@ void buildPTQPipeline(OpPassManager &pm, const PTQOptions &options,
   activations.bits = activationBits;
   activations.symmetric = symmetricActivations;
   pm.addNestedPass<func::FuncOp>(qe::createApplyCalibration(activations));
+  // The bias is stored as an integer of the accumulator's scale: int32,
+  // or int64 beside 16-bit activations (TFLite 16x8).
+  qe::QuantizeBiasOptions bias;
+  bias.bits = activationBits > 8 ? 64 : 32;
+  pm.addNestedPass<func::FuncOp>(qe::createQuantizeBias(bias));
 }
 
 void registerPTQPipelines() {
@@ -151,7 +156,8 @@ void registerPTQPipelines() {
            std::to_string(w) +
            " granularity=<granularity>},qe-insert-observers,"
            "qe-apply-calibration{file=<calibration> method=<method> bits=" +
-           std::to_string(a) + (symmetric ? " symmetric=true" : "") + "})";
+           std::to_string(a) + (symmetric ? " symmetric=true" : "") +
+           "},qe-quantize-bias{bits=" + (a > 8 ? "64" : "32") + "})";
   };
   PassPipelineRegistration<PTQOptions>(
       "ptq-int8",

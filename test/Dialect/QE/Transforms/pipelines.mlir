@@ -13,7 +13,7 @@
 // RHAZ(-128 + 63.75) = -64; [0, 6] gives 6/255 and -128.
 // RUN: echo '{"tensors": {"input:0": {"min": -1, "max": 3, "count": 4, "lo": -1, "hi": 3, "histogram": [1, 1, 1, 1]}, "tosa.clamp": {"min": 0, "max": 6, "count": 4, "lo": 0, "hi": 6, "histogram": [1, 1, 1, 1]}}}' > %t.stats.json
 // RUN: quant-opt %s --ptq-int8="calibration=%t.stats.json" > %t.ptq.mlir
-// RUN: quant-opt %s --pass-pipeline="builtin.module(func.func(qe-fold-batch-norm,qe-quantize-weights{bits=8 granularity=channel},qe-insert-observers,qe-apply-calibration{file=%t.stats.json method=minmax bits=8}))" > %t.ptq-passes.mlir
+// RUN: quant-opt %s --pass-pipeline="builtin.module(func.func(qe-fold-batch-norm,qe-quantize-weights{bits=8 granularity=channel},qe-insert-observers,qe-apply-calibration{file=%t.stats.json method=minmax bits=8},qe-quantize-bias{bits=32}))" > %t.ptq-passes.mlir
 // RUN: diff %t.ptq.mlir %t.ptq-passes.mlir
 // RUN: FileCheck %s --check-prefix=PTQ < %t.ptq.mlir
 // RUN: not quant-opt %s --ptq-int8 2>&1 | FileCheck %s --check-prefix=NOSTATS

@@ -10,23 +10,39 @@ def FoldBatchNorm : Pass<"qe-fold-batch-norm", "func::FuncOp"> {
   let description = [{
     DFQ step 1 (quantization-algorithms.md §4.1). For a `qe.batch_norm` on
     the channel axis of a `tosa.conv2d`, `tosa.depthwise_conv2d` or
-    `tosa.transpose_conv2d` with constant weight, bias and statistics, and
-    no other user of the convolution:
+    `tosa.transpose_conv2d` with constant bias and statistics, optionally
+    through a `tosa.mul` (shift 0) by a per-channel constant C or by the
+    `tosa.reciprocal` of one (the form PyTorch QAT ConvBn modules export: the
+    mul undoes the γ/σ they fold into the weight), with no other user of the
+    convolution or the mul:
 
     ```
-    σ = sqrt(var + ε),  W[c] ← W[c] · γ[c] / σ[c],
-    b[c] ← β[c] + (b[c] − μ[c]) · γ[c] / σ[c]
+    σ = sqrt(var + ε),  k[c] = C[c] · γ[c] / σ[c]  (C = 1 without a mul),
+    W[c] ← W[c] · k[c],  b[c] ← β[c] + (b[c] · C[c] − μ[c]) · γ[c] / σ[c]
     ```
 
-    and records the BN's β and γ on the convolution as `qe.bn_beta` and
+    and erases the mul. A constant weight is scaled as written. A quantized
+    weight keeps its integers:
+
+    * if every `|k[c] − 1| ≤ 1e-5` (the PyTorch case), the weight, whatever
+      computes it, is left untouched and only the bias folds;
+    * otherwise a `qe.fake_quant` of a constant, used only by this
+      convolution, has both the constant and its scales multiplied by k,
+      since `round(w·k / (Δ·k)) = round(w / Δ)`. This needs every `k[c] > 0`
+      and one k per scale (per axis on the output channel, or per tensor
+      with equal k). A weight on which f32 rounding would flip a near-tie
+      moves onto its grid point, so the integers stay bit-identical.
+
+    It records the BN's β and γ on the convolution as `qe.bn_beta` and
     `qe.bn_gamma` (f64 arrays): the folded layer's pre-activation output is
     modelled as N(β, γ²), which cross-layer equalization, bias correction
     and data-free activation ranges need.
 
-    A batch norm with nothing to fold into (another producer, a shared or
-    quantized weight) becomes `x · γ/σ + (β − μ γ/σ)` with `tosa.mul` and
-    `tosa.add`, and a remark says so. One whose statistics are not constant
-    is left as it is, with a remark.
+    A batch norm that cannot fold (another producer, a non-constant bias, a
+    shared fake-quantized weight, a factor that is not positive, ...) becomes
+    `x · γ/σ + (β − μ γ/σ)` with `tosa.mul` and `tosa.add`, and a remark says
+    why. One whose statistics are not constant is left as it is, with a
+    remark.
   }];
   let dependentDialects = ["::mlir::tosa::TosaDialect"];
 }
@@ -372,6 +388,31 @@ def Report : Pass<"qe-report", "ModuleOp"> {
   let options = [
     Option<"file", "file", "std::string", /*default=*/"\"\"",
            "Where to write the JSON report">
+  ];
+}
+
+def QuantizeBias : Pass<"qe-quantize-bias", "func::FuncOp"> {
+  let summary = "Round layer biases onto their integer accumulator grid";
+  let description = [{
+    An integer convolution or matmul adds its bias to the accumulator, so
+    the bias is stored as an integer of scale `Δ_in · Δ_w[c]` (TFLite: int32
+    for int8 layers, int64 for 16x8; quantization-algorithms.md §1). This
+    pass makes the float simulation do the same: for every
+    `tosa.conv2d` and `tosa.depthwise_conv2d` (bias operand) and every
+    `tosa.matmul` followed by reshapes and a `tosa.add` of a constant (the
+    fully connected bias) whose data input is a per-tensor `qe.fake_quant`
+    (looking through transposes and reshapes) and whose weight is a
+    fake-quantized constant, each bias value becomes
+    `Δ_in·Δ_w[c] · clamp(round(b / (Δ_in·Δ_w[c])))`, rounded half away from
+    zero and saturated to `bits`. `qe-lower-to-integer` then finds the same
+    integers, and simulation and integer model agree.
+
+    A layer with a quantized weight whose input is not quantized is left
+    alone with a remark.
+  }];
+  let options = [
+    Option<"bits", "bits", "unsigned", /*default=*/"32",
+           "Width of the stored bias (32, or 64 for 16x8)">
   ];
 }
 
