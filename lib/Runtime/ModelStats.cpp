@@ -4,6 +4,7 @@
 
 #include "quant-eval/Dialect/QE/IR/QEOps.h"
 
+#include "mlir/Dialect/Tosa/IR/TosaOps.h"
 #include "mlir/IR/Matchers.h"
 
 using namespace mlir;
@@ -17,7 +18,7 @@ ParameterSize measureParameters(ModuleOp module) {
         op->use_empty())
       return;
     auto type = dyn_cast<RankedTensorType>(op->getResult(0).getType());
-    if (!type || !isa<FloatType>(type.getElementType()) ||
+    if (!type || !isa<FloatType, IntegerType>(type.getElementType()) ||
         !type.hasStaticShape() || type.getNumElements() < 2)
       return;
     // A splat is stored as one value; importers also synthesize splats
@@ -28,8 +29,23 @@ ParameterSize measureParameters(ModuleOp module) {
           dense && dense.isSplat())
         return;
     int64_t n = type.getNumElements();
-    size.parameters += n;
     Value result = op->getResult(0);
+    if (isa<IntegerType>(type.getElementType())) {
+      // An integer model (qe-lower-to-integer): requantization multipliers
+      // and shifts are stored, but are not parameters; weights are stored
+      // at the width they were quantized to (`qe.bits`: sub-8-bit values
+      // packed), biases at their type's.
+      bool requantization = llvm::any_of(result.getUsers(), [](Operation *u) {
+        return isa<tosa::RescaleOp>(u);
+      });
+      if (!requantization)
+        size.parameters += n;
+      auto bits = op->getAttrOfType<IntegerAttr>("qe.bits");
+      size.storedBits +=
+          n * (bits ? bits.getInt() : type.getElementTypeBitWidth());
+      return;
+    }
+    size.parameters += n;
     // Power-of-two weights store a sign and an exponent: `bits` each.
     if (result.hasOneUse())
       if (auto po2 = dyn_cast<qe::Po2QuantOp>(*result.getUsers().begin())) {

@@ -18,6 +18,8 @@ def ConvertQEToLinalg : Pass<"convert-qe-to-linalg", "func::FuncOp"> {
       mode (`math.roundeven`, `math.round`, or floor plus a comparison for
       round-half-up). Per-axis scales and zero points are constant tensors
       indexed by the axis.
+    * `qe.quantize`: the same up to the clamp, then `+ z` and a conversion
+      to the integer type; `qe.dequantize`: `Δ · float(q − z)`.
     * `qe.po2_quant`: sign · 2^clamp(roundeven(log2(min(|x|, max)))) in f64.
     * `qe.batch_norm`: `(x − mean) · scale / sqrt(variance + ε) + offset`;
       with constant statistics the per-channel factor is computed at
@@ -35,6 +37,63 @@ def ConvertQEToLinalg : Pass<"convert-qe-to-linalg", "func::FuncOp"> {
   let options = [
     Option<"eraseObservers", "erase-observers", "bool", /*default=*/"true",
            "Remove qe.observe probes instead of failing on them">
+  ];
+}
+
+def LowerToInteger : Pass<"qe-lower-to-integer", "func::FuncOp"> {
+  let summary = "Turn fake-quant islands into integer TOSA (QAT/PTQ lowering)";
+  let description = [{
+    Rewrites a fake-quantized float model (the result of a PTQ pipeline, or
+    an imported QDQ/QAT model after `qe-fold-batch-norm`) into integer TOSA
+    (quantization-algorithms.md §1 "Requantization" and §2):
+
+    * every per-tensor activation `qe.fake_quant` becomes an i8 (or i16)
+      tensor on the same grid. Unsigned 8-bit grids are stored as i8 with
+      the zero point moved by −128, which changes no value;
+    * `tosa.conv2d`, `tosa.depthwise_conv2d` and `tosa.matmul` whose data
+      input is quantized and whose weight is a fake-quantized constant
+      (signed, at most 8 bits, per output channel with zero points 0, or per
+      tensor) become i8 ops with zero-point operands and i32 accumulators.
+      The weights become i8 constants (marked `qe.bits` for size
+      accounting), the bias an i32 constant with scale `Δ_in·Δ_w[c]`
+      (round half away from zero, saturated). A bias `tosa.add` and
+      reshapes between the contraction and its output quantizer are carried
+      out on the accumulator;
+    * the accumulator reaches the output grid by `tosa.rescale` with the
+      multiplier and shift of `M[c] = Δ_in·Δ_w[c] / Δ_out` (31-bit
+      normalized multiplier, `SINGLE_ROUND`, per channel where the weights
+      are). A scale that needs a shift outside [2, 62] is an error naming
+      the op: it is never clamped;
+    * a `tosa.clamp` (ReLU, ReLU6) before an output quantizer becomes the
+      integer bounds `round(lo/Δ)+z`, `round(hi/Δ)+z` (the quantizer's
+      rounding), intersected with its range;
+    * `tosa.add` of two quantized tensors: both are rescaled to i32 at
+      `2^20 / (2·max(Δ_a, Δ_b))` per unit, added, and rescaled to the
+      output (the TFLite scheme); `tosa.concat`, `tosa.max_pool2d`,
+      `tosa.transpose` and `tosa.reshape` work on the integers and rescale
+      where the output grid differs; a global `tosa.avg_pool2d` sums in i32
+      and rescales once by `Δ_in / (n·Δ_out)`, any other average pool uses
+      the integer `tosa.avg_pool2d` on its input grid and then rescales.
+
+    Float stays only where data enters and leaves: `qe.quantize` at the
+    model input (moved before layout transposes so that they run on
+    integers) and `qe.dequantize` at the output, with the arithmetic of the
+    fake quants they replace. A part that cannot be lowered (another op, a
+    per-axis activation grid, 16-bit activations into a convolution, an
+    unquantized weight) stays in float simulation between a
+    `qe.dequantize` and a `qe.quantize`, and gets a remark per op saying
+    so. A function without activation fake quants is left unchanged, with
+    a remark.
+
+    The rescale rounds half up where the simulation rounds half to even,
+    and it approximates `M` with 31 bits; the bias is rounded onto the
+    accumulator grid. The integer model therefore agrees with the
+    simulation up to rare ±1 differences, which
+    test/Integration/integer-lowering.test measures.
+  }];
+  let dependentDialects = [
+    "::mlir::tosa::TosaDialect",
+    "::mlir::qe::QEDialect"
   ];
 }
 

@@ -43,6 +43,11 @@ Value castFloat(OpBuilder &b, Location loc, Value v, Type to) {
   return arith::TruncFOp::create(b, loc, to, v);
 }
 
+/// A scale as the kernels use it: rounded once to the compute type.
+double scaleIn(FloatType compute, double scale) {
+  return compute.isF64() ? scale : double(float(scale));
+}
+
 Value floatConst(OpBuilder &b, Location loc, Type type, double v) {
   return arith::ConstantOp::create(b, loc, type, b.getFloatAttr(type, v));
 }
@@ -59,14 +64,17 @@ Value paramTensor(OpBuilder &b, Location loc, FloatType type,
                                    DenseElementsAttr::get(tensorType, attrs));
 }
 
-/// Builds an elementwise linalg.generic over `input` (same shape result)
-/// with extra per-channel 1-D operands indexed by `axis`. `body` gets the
-/// element and the channel parameters and returns the result element.
+/// Builds an elementwise linalg.generic over `input` (same shape result,
+/// of element type `resultElem`, by default the input's) with extra
+/// per-channel 1-D operands indexed by `axis`. `body` gets the element and
+/// the channel parameters and returns the result element.
 Value buildElementwise(
     OpBuilder &b, Location loc, Value input, ValueRange channelParams,
     int64_t axis,
-    function_ref<Value(OpBuilder &, Location, Value, ValueRange)> body) {
-  auto type = cast<RankedTensorType>(input.getType());
+    function_ref<Value(OpBuilder &, Location, Value, ValueRange)> body,
+    Type resultElem = {}) {
+  auto inType = cast<RankedTensorType>(input.getType());
+  auto type = resultElem ? inType.clone(resultElem) : inType;
   int64_t rank = type.getRank();
   SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, input);
   Value init = tensor::EmptyOp::create(b, loc, sizes, type.getElementType());
@@ -121,7 +129,7 @@ struct FakeQuantLowering : OpConversionPattern<FakeQuantOp> {
     SmallVector<double> scales, lo, hi;
     for (auto [s, z] : llvm::zip(op.getScales(), op.getZeroPoints())) {
       // Round the scale to the compute type once, as the kernel does.
-      scales.push_back(compute.isF64() ? s : double(float(s)));
+      scales.push_back(scaleIn(compute, s));
       lo.push_back(double(range.qmin - z));
       hi.push_back(double(range.qmax - z));
     }
@@ -156,6 +164,81 @@ struct FakeQuantLowering : OpConversionPattern<FakeQuantOp> {
                              return body(b, l, x, s, qlo, qhi);
                            });
     }
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+/// Like FakeQuantLowering up to the clamp, then adds the zero point and
+/// converts to the integer type; NaN becomes the zero point.
+struct QuantizeLowering : OpConversionPattern<QuantizeOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(QuantizeOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto inType = cast<RankedTensorType>(op.getInput().getType());
+    auto outType = cast<RankedTensorType>(op.getType());
+    FloatType compute = getComputeType(inType.getElementType());
+    double scale = scaleIn(compute, op.getScale().convertToDouble());
+    int64_t z = op.getZeroPointAttr().getInt();
+    RoundingMode mode = op.getRounding();
+    Type intType = outType.getElementType();
+    Value result = buildElementwise(
+        rewriter, loc, adaptor.getInput(), {}, 0,
+        [&](OpBuilder &b, Location l, Value x, ValueRange) -> Value {
+          Value v = castFloat(b, l, x, compute);
+          Value r = roundWithMode(
+              b, l,
+              arith::DivFOp::create(b, l, v, floatConst(b, l, compute, scale)),
+              mode);
+          r = arith::MaximumFOp::create(
+              b, l, r,
+              floatConst(b, l, compute, double(op.getQminAttr().getInt() - z)));
+          r = arith::MinimumFOp::create(
+              b, l, r,
+              floatConst(b, l, compute, double(op.getQmaxAttr().getInt() - z)));
+          Value isNan =
+              arith::CmpFOp::create(b, l, arith::CmpFPredicate::UNO, v, v);
+          r = arith::SelectOp::create(b, l, isNan,
+                                      floatConst(b, l, compute, 0.0), r);
+          // r + z is an integer in [qmin, qmax], exact in the compute type.
+          r = arith::AddFOp::create(b, l, r,
+                                    floatConst(b, l, compute, double(z)));
+          return arith::FPToSIOp::create(b, l, intType, r);
+        },
+        intType);
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+/// Δ · float(q − z), the subtraction in i32 (exact for every storage type).
+struct DequantizeLowering : OpConversionPattern<DequantizeOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(DequantizeOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto outType = cast<RankedTensorType>(op.getType());
+    Type elemType = outType.getElementType();
+    FloatType compute = getComputeType(elemType);
+    double scale = scaleIn(compute, op.getScale().convertToDouble());
+    Type i32 = rewriter.getI32Type();
+    int32_t z = int32_t(op.getZeroPointAttr().getInt());
+    Value result = buildElementwise(
+        rewriter, loc, adaptor.getInput(), {}, 0,
+        [&](OpBuilder &b, Location l, Value q, ValueRange) {
+          if (q.getType() != i32)
+            q = arith::ExtSIOp::create(b, l, i32, q);
+          q = arith::SubIOp::create(
+              b, l, q,
+              arith::ConstantOp::create(b, l, i32, b.getI32IntegerAttr(z)));
+          Value r = arith::SIToFPOp::create(b, l, compute, q);
+          r = arith::MulFOp::create(b, l, floatConst(b, l, compute, scale), r);
+          return castFloat(b, l, r, elemType);
+        },
+        elemType);
     rewriter.replaceOp(op, result);
     return success();
   }
@@ -305,6 +388,7 @@ struct ConvertQEToLinalgPass
 } // namespace
 
 void mlir::qe::populateQEToLinalgPatterns(RewritePatternSet &patterns) {
-  patterns.add<FakeQuantLowering, Po2QuantLowering, BatchNormLowering,
-               ObserveErasure>(patterns.getContext());
+  patterns.add<FakeQuantLowering, QuantizeLowering, DequantizeLowering,
+               Po2QuantLowering, BatchNormLowering, ObserveErasure>(
+      patterns.getContext());
 }

@@ -107,3 +107,43 @@ func.func @batch_norm_constant(%x: tensor<1x2xf32>, %p: tensor<2xf32>) -> tensor
   %0 = qe.batch_norm %x, %g, %p, %p, %v axis(1) epsilon(1.0) : tensor<1x2xf32>, tensor<2xf32>
   return %0 : tensor<1x2xf32>
 }
+
+// -----
+
+// qe.quantize: the fake quant's arithmetic up to the clamp (bounds
+// qmin - z = -128 + 118 = -10 and qmax - z = 245), NaN to 0 before adding
+// z back, then the conversion. The f32 scale is the attribute's value.
+// CHECK-LABEL: func @quantize
+// CHECK: linalg.generic
+// CHECK: ^bb0(%[[X:.*]]: f32, %{{.*}}: i8):
+// CHECK: %[[S:.*]] = arith.constant 5.000000e-01 : f32
+// CHECK: %[[Q:.*]] = arith.divf %[[X]], %[[S]] : f32
+// CHECK: %[[R:.*]] = math.roundeven %[[Q]] : f32
+// CHECK: %[[LO:.*]] = arith.constant -1.000000e+01 : f32
+// CHECK: %[[A:.*]] = arith.maximumf %[[R]], %[[LO]] : f32
+// CHECK: %[[HI:.*]] = arith.constant 2.450000e+02 : f32
+// CHECK: %[[B:.*]] = arith.minimumf %[[A]], %[[HI]] : f32
+// CHECK: %[[NAN:.*]] = arith.cmpf uno, %[[X]], %[[X]] : f32
+// CHECK: %[[ZERO:.*]] = arith.constant 0.000000e+00 : f32
+// CHECK: %[[C:.*]] = arith.select %[[NAN]], %[[ZERO]], %[[B]] : f32
+// CHECK: %[[ZP:.*]] = arith.constant -1.180000e+02 : f32
+// CHECK: %[[D:.*]] = arith.addf %[[C]], %[[ZP]] : f32
+// CHECK: %[[I:.*]] = arith.fptosi %[[D]] : f32 to i8
+// CHECK: linalg.yield %[[I]] : i8
+// CHECK-LABEL: func @dequantize
+// CHECK: ^bb0(%[[Q:.*]]: i8, %{{.*}}: f32):
+// CHECK: %[[W:.*]] = arith.extsi %[[Q]] : i8 to i32
+// CHECK: %[[Z:.*]] = arith.constant -118 : i32
+// CHECK: %[[D:.*]] = arith.subi %[[W]], %[[Z]] : i32
+// CHECK: %[[F:.*]] = arith.sitofp %[[D]] : i32 to f32
+// CHECK: %[[S:.*]] = arith.constant 5.000000e-01 : f32
+// CHECK: %[[Y:.*]] = arith.mulf %[[S]], %[[F]] : f32
+// CHECK: linalg.yield %[[Y]] : f32
+func.func @quantize(%x: tensor<2x3xf32>) -> tensor<2x3xi8> {
+  %q = qe.quantize %x scale(0.5) zero_point(-118) range(-128, 127) rounding(rne) : tensor<2x3xf32> -> tensor<2x3xi8>
+  return %q : tensor<2x3xi8>
+}
+func.func @dequantize(%q: tensor<2x3xi8>) -> tensor<2x3xf32> {
+  %y = qe.dequantize %q scale(0.5) zero_point(-118) : tensor<2x3xi8> -> tensor<2x3xf32>
+  return %y : tensor<2x3xf32>
+}

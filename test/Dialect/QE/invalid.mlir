@@ -267,3 +267,43 @@ func.func @observe_b(%x: tensor<4xf32>) -> tensor<4xf32> {
   %0 = qe.observe %x id("conv1") : tensor<4xf32>
   return %0 : tensor<4xf32>
 }
+
+// -----
+
+func.func @quantize_empty_range(%x: tensor<4xf32>) -> tensor<4xi8> {
+  // expected-error @below {{'qe.quantize' op range (10, -10) is empty}}
+  %q = qe.quantize %x scale(0.5) zero_point(0) range(10, -10) rounding(rne) : tensor<4xf32> -> tensor<4xi8>
+  return %q : tensor<4xi8>
+}
+
+// -----
+
+func.func @quantize_range_beyond_type(%x: tensor<4xf32>) -> tensor<4xi8> {
+  // expected-error @below {{'qe.quantize' op qmax 255 does not fit 'i8' [-128, 127]}}
+  %q = qe.quantize %x scale(0.5) zero_point(0) range(0, 255) rounding(rne) : tensor<4xf32> -> tensor<4xi8>
+  return %q : tensor<4xi8>
+}
+
+// -----
+
+func.func @quantize_zero_scale(%x: tensor<4xf32>) -> tensor<4xi8> {
+  // expected-error @below {{'qe.quantize' op scale must be a positive finite 'f32', got 0}}
+  %q = qe.quantize %x scale(0.0) zero_point(0) range(-128, 127) rounding(rne) : tensor<4xf32> -> tensor<4xi8>
+  return %q : tensor<4xi8>
+}
+
+// -----
+
+func.func @dequantize_zero_point_beyond_type(%q: tensor<4xi8>) -> tensor<4xf32> {
+  // expected-error @below {{'qe.dequantize' op zero_point -129 does not fit 'i8' [-128, 127]}}
+  %y = qe.dequantize %q scale(0.5) zero_point(-129) : tensor<4xi8> -> tensor<4xf32>
+  return %y : tensor<4xf32>
+}
+
+// -----
+
+func.func @dequantize_shape_mismatch(%q: tensor<4xi8>) -> tensor<2xf32> {
+  // expected-error @below {{'qe.dequantize' op requires the same shape for all operands and results}}
+  %y = qe.dequantize %q scale(0.5) zero_point(0) : tensor<4xi8> -> tensor<2xf32>
+  return %y : tensor<2xf32>
+}

@@ -70,3 +70,16 @@ func.func @scales_round_trip_exactly(%x: tensor<3xf64>) -> tensor<3xf64> {
   %2 = qe.fake_quant %1 bits(8) scales([0.30000000000000004]) zero_points([0]) rounding(rne) : tensor<3xf64>
   return %2 : tensor<3xf64>
 }
+
+// The integer boundary of a lowered model; a scale that is not a short
+// decimal survives the round trip (the f32 nearest 0.1).
+// CHECK-LABEL: func @integer_boundary
+// CHECK: %[[Q:.*]] = qe.quantize %arg0 scale(0.10000000149011612) zero_point(-118) range(-128, 127) rounding(rne) : tensor<2x3xf32> -> tensor<2x3xi8>
+// CHECK: qe.dequantize %[[Q]] scale(0.10000000149011612) zero_point(-118) : tensor<2x3xi8> -> tensor<2x3xf32>
+// CHECK: qe.quantize %{{.*}} scale(2.500000e-01) zero_point(0) range(-32767, 32767) rounding(rhaz) : tensor<2x3xf32> -> tensor<2x3xi16>
+func.func @integer_boundary(%x: tensor<2x3xf32>) -> tensor<2x3xi16> {
+  %q = qe.quantize %x scale(0.10000000149011612) zero_point(-118) range(-128, 127) rounding(rne) : tensor<2x3xf32> -> tensor<2x3xi8>
+  %y = qe.dequantize %q scale(0.10000000149011612) zero_point(-118) : tensor<2x3xi8> -> tensor<2x3xf32>
+  %w = qe.quantize %y scale(0.25) zero_point(0) range(-32767, 32767) rounding(rhaz) : tensor<2x3xf32> -> tensor<2x3xi16>
+  return %w : tensor<2x3xi16>
+}

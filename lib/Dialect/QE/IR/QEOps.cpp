@@ -378,6 +378,55 @@ FailureOr<FakeQuantOp> FakeQuantOp::createFromType(OpBuilder &builder,
 }
 
 //===----------------------------------------------------------------------===//
+// QuantizeOp and DequantizeOp
+//===----------------------------------------------------------------------===//
+
+namespace {
+/// Checks the scale and that `values` (named) fit the signed integer type.
+LogicalResult
+verifyIntegerGrid(Operation *op, double scale, Type floatType,
+                  IntegerType intType,
+                  ArrayRef<std::pair<StringRef, int64_t>> values) {
+  Type computeType = getComputeType(floatType);
+  if (!std::isfinite(scale) || scale <= 0 ||
+      !isScaleRepresentable(scale, computeType))
+    return op->emitOpError() << "scale must be a positive finite "
+                             << computeType << ", got " << scale;
+  unsigned width = intType.getWidth();
+  int64_t lo = -(int64_t(1) << (width - 1)),
+          hi = (int64_t(1) << (width - 1)) - 1;
+  for (auto [name, v] : values)
+    if (v < lo || v > hi)
+      return op->emitOpError() << name << " " << v << " does not fit "
+                               << intType << " [" << lo << ", " << hi << "]";
+  return success();
+}
+} // namespace
+
+LogicalResult QuantizeOp::verify() {
+  auto in = cast<RankedTensorType>(getInput().getType());
+  auto out = cast<RankedTensorType>(getType());
+  if (getQminAttr().getInt() > getQmaxAttr().getInt())
+    return emitOpError() << "range (" << getQminAttr().getInt() << ", "
+                         << getQmaxAttr().getInt() << ") is empty";
+  return verifyIntegerGrid(getOperation(), getScale().convertToDouble(),
+                           in.getElementType(),
+                           cast<IntegerType>(out.getElementType()),
+                           {{"zero_point", getZeroPointAttr().getInt()},
+                            {"qmin", getQminAttr().getInt()},
+                            {"qmax", getQmaxAttr().getInt()}});
+}
+
+LogicalResult DequantizeOp::verify() {
+  auto in = cast<RankedTensorType>(getInput().getType());
+  auto out = cast<RankedTensorType>(getType());
+  return verifyIntegerGrid(getOperation(), getScale().convertToDouble(),
+                           out.getElementType(),
+                           cast<IntegerType>(in.getElementType()),
+                           {{"zero_point", getZeroPointAttr().getInt()}});
+}
+
+//===----------------------------------------------------------------------===//
 // Po2QuantOp
 //===----------------------------------------------------------------------===//
 

@@ -110,6 +110,91 @@ def QE_FakeQuantOp : QE_Op<"fake_quant",
 }
 
 //===----------------------------------------------------------------------===//
+// qe.quantize and qe.dequantize
+//===----------------------------------------------------------------------===//
+
+// The storage types of integer activations.
+def QE_IntegerTensor : RankedTensorOf<[I8, I16]>;
+
+def QE_QuantizeOp : QE_Op<"quantize", [Pure, SameOperandsAndResultShape]> {
+  let summary = "float to integer at the input of an integer model";
+  let description = [{
+    Maps floats onto the integers of one uniform grid, per tensor:
+
+    ```
+    q = clamp(round(x / Δ) + z, qmin, qmax)
+    ```
+
+    with the same arithmetic as `qe.fake_quant` (a true division in f32, or
+    f64 for f64 inputs, and the op's rounding mode), so that an integer model
+    starts from exactly the integers its fake-quant simulation had.
+    `qe-lower-to-integer` places it where float data enters the integer
+    domain: the model input, and the input of a layer after a part that
+    stays float.
+
+    The grid is given in the signed storage domain of the result element
+    type: an unsigned 8-bit grid `[0, 255]` with zero point `z` is stored as
+    `[-128, 127]` with zero point `z − 128`, which changes no dequantized
+    value. `qmin`, `qmax` and `zero_point` must be representable in the
+    result type. A NaN becomes the zero point.
+
+    ```mlir
+    %q = qe.quantize %x scale(0.0235) zero_point(-128) range(-128, 127)
+           rounding(rne) : tensor<1x28x28x1xf32> -> tensor<1x28x28x1xi8>
+    ```
+  }];
+
+  let arguments = (ins
+    QE_FloatTensor:$input,
+    F64Attr:$scale,
+    I64Attr:$zero_point,
+    I64Attr:$qmin,
+    I64Attr:$qmax,
+    QE_RoundingModeAttr:$rounding
+  );
+  let results = (outs QE_IntegerTensor:$output);
+
+  let assemblyFormat = [{
+    $input `scale` `(` $scale `)` `zero_point` `(` $zero_point `)`
+    `range` `(` $qmin `,` $qmax `)` `rounding` `(` $rounding `)` attr-dict
+    `:` type($input) `->` type($output)
+  }];
+
+  let hasVerifier = 1;
+}
+
+def QE_DequantizeOp : QE_Op<"dequantize", [Pure, SameOperandsAndResultShape]> {
+  let summary = "integer to float at the output of an integer model";
+  let description = [{
+    `y = Δ · (q − z)`, computed as `qe.fake_quant` computes its result (the
+    integer difference converted to f32, or f64 for an f64 result, times
+    `Δ` rounded to that type), so that an integer model's float outputs are
+    the values its simulation would give for the same integers.
+    `qe-lower-to-integer` places it where integers leave for float: the
+    model output, and the input of a part that stays float.
+
+    ```mlir
+    %y = qe.dequantize %q scale(0.0714) zero_point(-4)
+           : tensor<1x10xi8> -> tensor<1x10xf32>
+    ```
+  }];
+
+  let arguments = (ins
+    QE_IntegerTensor:$input,
+    F64Attr:$scale,
+    I64Attr:$zero_point
+  );
+  let results = (outs QE_FloatTensor:$output);
+
+  let assemblyFormat = [{
+    $input `scale` `(` $scale `)` `zero_point` `(` $zero_point `)` attr-dict
+    `:` type($input) `->` type($output)
+  }];
+
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
 // qe.po2_quant
 //===----------------------------------------------------------------------===//
 
