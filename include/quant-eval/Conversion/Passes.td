@@ -47,8 +47,8 @@ def LowerToInteger : Pass<"qe-lower-to-integer", "func::FuncOp"> {
     an imported QDQ/QAT model after `qe-fold-batch-norm`) into integer TOSA
     (quantization-algorithms.md §1 "Requantization" and §2):
 
-    * every per-tensor activation `qe.fake_quant` becomes an i8 (or i16)
-      tensor on the same grid. Unsigned 8-bit grids are stored as i8 with
+    * every per-tensor activation `qe.fake_quant` becomes an i8 (i16 above
+      8 bits) tensor on the same grid. Unsigned 8-bit grids are stored as i8 with
       the zero point moved by −128, which changes no value;
     * `tosa.conv2d`, `tosa.depthwise_conv2d` and `tosa.matmul` whose data
       input is quantized and whose weight is a fake-quantized constant
@@ -85,15 +85,31 @@ def LowerToInteger : Pass<"qe-lower-to-integer", "func::FuncOp"> {
     so. A function without activation fake quants is left unchanged, with
     a remark.
 
+    16-bit activations (ptq-int16x8) follow TOSA's 16x8 profile: i16
+    inputs with zero point 0, i8 weights (i16 for a matmul, whose operands
+    share a type), i48 accumulators and biases. TOSA 1.0 rescales i48 only
+    with a 16-bit multiplier, whose 15 bits leave a 16-bit output several
+    steps off the simulation; so where the accumulator's bound (weights ×
+    input range + bias) stays below 2^31, the 31-bit multiplier is used
+    instead: its product fits the 64-bit arithmetic MLIR lowers
+    `tosa.rescale` to. `tosa-conformant-rescale` keeps the 16-bit form.
+
     The rescale rounds half up where the simulation rounds half to even,
     and it approximates `M` with 31 bits; the bias is rounded onto the
-    accumulator grid. The integer model therefore agrees with the
-    simulation up to rare ±1 differences, which
+    accumulator grid (run `qe-quantize-bias` first, as the ptq pipelines
+    do, and the simulation adds the same bias). The integer model
+    therefore agrees with the simulation up to rare ±1 differences, which
     test/Integration/integer-lowering.test measures.
   }];
   let dependentDialects = [
     "::mlir::tosa::TosaDialect",
     "::mlir::qe::QEDialect"
+  ];
+  let options = [
+    Option<"conformantRescale", "tosa-conformant-rescale", "bool",
+           /*default=*/"false",
+           "Rescale 48-bit accumulators with 16-bit multipliers only, as "
+           "TOSA 1.0 specifies">
   ];
 }
 

@@ -54,10 +54,14 @@ struct IntValue {
   Grid grid;
 };
 
-/// The per-output-channel scales of an i32 accumulator: Δ_in · Δ_w[c].
+/// An integer accumulator (i32 for 8-bit inputs, i48 for 16-bit ones, as
+/// TOSA defines them) and its per-output-channel scales Δ_in · Δ_w[c].
 struct Accumulator {
   Value value;
   SmallVector<double> scales;
+  IntegerType type;
+  /// A bound on |value| from the weights, the input range and the bias.
+  double bound = 0;
 };
 
 num::QuantRange storageRange(unsigned bits) {
@@ -94,13 +98,21 @@ FailureOr<Grid> getActivationGrid(FakeQuantOp fq, std::string &why) {
   return g;
 }
 
+double maxAbs(ArrayRef<int64_t> values) {
+  double m = 0;
+  for (int64_t v : values)
+    m = std::max(m, std::abs(double(v)));
+  return m;
+}
+
 RankedTensorType withElementType(Type type, Type elem) {
   return cast<RankedTensorType>(type).clone(elem);
 }
 
 class IntegerLowering {
 public:
-  explicit IntegerLowering(func::FuncOp func) : func(func), b(func) {}
+  IntegerLowering(func::FuncOp func, bool conformantRescale)
+      : func(func), b(func), conformantRescale(conformantRescale) {}
 
   /// Lowers every activation fake quant. Fails after an error diagnostic
   /// (a requantization scale TOSA cannot represent).
@@ -117,7 +129,8 @@ private:
   Value quantizeAtBoundary(Value x, const Grid &grid);
   FailureOr<Value> rescale(Value input, int64_t inputZp,
                            ArrayRef<double> multipliers, Type outType,
-                           int64_t outputZp, Operation *anchor);
+                           int64_t outputZp, Operation *anchor,
+                           double inputBound = 0);
   FailureOr<Value> requantize(const IntValue &in, const Grid &out,
                               Operation *anchor);
   Value clampTo(Value v, num::QuantRange bounds, unsigned storageBits);
@@ -131,6 +144,7 @@ private:
 
   func::FuncOp func;
   OpBuilder b;
+  bool conformantRescale;
   /// Float values (fake quant results, and layout ops on them) and their
   /// integer twins.
   DenseMap<Value, IntValue> twins;
@@ -156,37 +170,48 @@ Value IntegerLowering::zeroPoint(Type elem, int64_t z) {
 FailureOr<Value> IntegerLowering::rescale(Value input, int64_t inputZp,
                                           ArrayRef<double> multipliers,
                                           Type outType, int64_t outputZp,
-                                          Operation *anchor) {
+                                          Operation *anchor,
+                                          double inputBound) {
   bool perChannel = llvm::any_of(
       multipliers, [&](double m) { return m != multipliers.front(); });
+  // TOSA 1.0 scales a 48-bit accumulator with a 16-bit multiplier only, as
+  // a full one could need an 80-bit product; 15 bits of multiplier leave
+  // 16-bit outputs several steps off. Where the accumulator's bound keeps
+  // the product below 2^63 the 32-bit multiplier is exact in the 64-bit
+  // arithmetic MLIR lowers tosa.rescale to, and is used unless
+  // tosa-conformant-rescale asks for the specification's form.
+  auto inType = cast<RankedTensorType>(input.getType());
+  bool scale32 = inType.getElementTypeBitWidth() != 48 ||
+                 (!conformantRescale && inputBound < std::ldexp(1.0, 31));
   ArrayRef<double> used = perChannel ? multipliers : multipliers.take_front();
   SmallVector<int64_t> mult, shift;
   for (auto [c, m] : llvm::enumerate(used)) {
-    std::optional<num::RescaleMultiplier> r = num::computeRescaleMultiplier(m);
+    std::optional<num::RescaleMultiplier> r =
+        num::computeRescaleMultiplier(m, scale32 ? 32 : 16);
     if (!r) {
       InFlightDiagnostic d = anchor->emitError()
                              << "requantization scale " << m;
       if (perChannel)
         d << " of channel " << c;
-      d << " cannot be represented by tosa.rescale (a 31-bit multiplier "
-           "needs a shift in [2, 62]); the grids on either side of this op "
-           "are too far apart to lower to integer";
+      d << " cannot be represented by tosa.rescale (a " << (scale32 ? 31 : 15)
+        << "-bit multiplier needs a shift in [2, 62]); the grids on either "
+           "side of this op are too far apart to lower to integer";
       return failure();
     }
     mult.push_back(r->multiplier);
     shift.push_back(r->shift);
   }
   int64_t n = int64_t(used.size());
-  Value multiplier =
-      intConstant(RankedTensorType::get({n}, b.getI32Type()), mult);
+  Value multiplier = intConstant(
+      RankedTensorType::get({n}, scale32 ? b.getI32Type() : b.getI16Type()),
+      mult);
   Value shifts = intConstant(RankedTensorType::get({n}, b.getI8Type()), shift);
-  auto inType = cast<RankedTensorType>(input.getType());
   Value inZp = zeroPoint(inType.getElementType(), inputZp);
   Value outZp = zeroPoint(outType, outputZp);
   return tosa::RescaleOp::create(b, anchor->getLoc(), inType.clone(outType),
                                  input, multiplier, shifts, inZp, outZp,
-                                 /*scale32=*/true,
-                                 tosa::RoundingMode::SINGLE_ROUND, perChannel,
+                                 scale32, tosa::RoundingMode::SINGLE_ROUND,
+                                 perChannel,
                                  /*input_unsigned=*/false,
                                  /*output_unsigned=*/false)
       .getResult();
@@ -380,7 +405,7 @@ FailureOr<Value> IntegerLowering::lowerAccumulatorChain(Value x,
   int64_t channels = int64_t(acc->scales.size());
   for (Operation *op : llvm::reverse(chain)) {
     auto type = cast<RankedTensorType>(op->getResult(0).getType());
-    auto accType = type.clone(b.getI32Type());
+    auto accType = type.clone(acc->type);
     if (type.getShape().back() != channels) {
       note(op, "changes the channel dimension of an integer accumulator");
       return Value();
@@ -404,11 +429,13 @@ FailureOr<Value> IntegerLowering::lowerAccumulatorChain(Value x,
     }
     SmallVector<int64_t> q;
     for (int64_t c = 0; c < channels; ++c)
-      q.push_back(num::quantizeBias((*bias)[n == 1 ? 0 : c], acc->scales[c]));
+      q.push_back(num::quantizeBias((*bias)[n == 1 ? 0 : c], acc->scales[c],
+                                    acc->type.getWidth()));
+    acc->bound += maxAbs(q);
     SmallVector<int64_t> biasShape(constType.getRank(), 1);
     biasShape.back() = channels;
     Value biasConst =
-        intConstant(RankedTensorType::get(biasShape, b.getI32Type()), q);
+        intConstant(RankedTensorType::get(biasShape, acc->type), q);
     acc->value =
         tosa::AddOp::create(b, op->getLoc(), accType, acc->value, biasConst);
   }
@@ -416,7 +443,7 @@ FailureOr<Value> IntegerLowering::lowerAccumulatorChain(Value x,
   for (double s : acc->scales)
     multipliers.push_back(s / out.scale);
   return rescale(acc->value, 0, multipliers, storageType(out.storageBits),
-                 out.zeroPoint, contraction);
+                 out.zeroPoint, contraction, acc->bound);
 }
 
 /// An i8 convolution or matmul with an i32 accumulator, if the data input
@@ -427,9 +454,11 @@ std::optional<Accumulator> IntegerLowering::lowerContraction(Operation *op) {
     note(op, "its input is not quantized");
     return std::nullopt;
   }
-  if (in->grid.storageBits != 8) {
-    note(op, "16-bit activations into a convolution or matmul are not "
-             "lowered to integer (TOSA would need i48 accumulators)");
+  // 16x8: TOSA accumulates int16 × int8 in 48 bits and wants the int16
+  // input's zero point 0 (ptq-int16x8 activations are symmetric).
+  bool wide = in->grid.storageBits == 16;
+  if (wide && in->grid.zeroPoint != 0) {
+    note(op, "its 16-bit input has a zero point (TOSA needs 0 there)");
     return std::nullopt;
   }
   FakeQuantOp wfq = getWeightFakeQuant(op);
@@ -471,16 +500,32 @@ std::optional<Accumulator> IntegerLowering::lowerContraction(Operation *op) {
   }
   Accumulator acc;
   acc.scales = std::move(*accScales);
+  acc.type = b.getIntegerType(wide ? 48 : 32);
   auto outType = cast<RankedTensorType>(op->getResult(0).getType());
   int64_t channels = outType.getShape().back();
+  // Output channels are outermost in OHWI weights and innermost in HWCM and
+  // [K, N] ones.
+  num::AxisLayout outLayout{
+      channels, isa<tosa::Conv2DOp>(op) ? int64_t(q.size()) / channels : 1};
+  std::vector<double> weightSum(channels, 0.0);
+  int64_t wZero = wfq.isPerAxis() ? 0 : zps[0];
+  for (size_t i = 0; i < q.size(); ++i)
+    weightSum[outLayout.channelOf(int64_t(i))] += std::abs(q[i] - wZero);
+  double inputMax = double(std::max(in->grid.range.qmax - in->grid.zeroPoint,
+                                    in->grid.zeroPoint - in->grid.range.qmin));
+  for (double sum : weightSum)
+    acc.bound = std::max(acc.bound, sum * inputMax);
 
-  auto weightType = withElementType(op->getOperand(1).getType(), b.getI8Type());
+  // A matmul multiplies equal types: 16-bit inputs get i16 weights.
+  Type inElem = storageType(in->grid.storageBits);
+  Type wElem = wide && isa<tosa::MatMulOp>(op) ? inElem : b.getI8Type();
+  auto weightType = withElementType(op->getOperand(1).getType(), wElem);
   Value intWeight = intConstant(weightType, q);
   intWeight.getDefiningOp()->setAttr("qe.bits",
                                      b.getI32IntegerAttr(wfq.getBits()));
-  Value inZp = zeroPoint(b.getI8Type(), in->grid.zeroPoint);
-  Value wZp = zeroPoint(b.getI8Type(), wfq.isPerAxis() ? 0 : zps[0]);
-  auto accType = outType.clone(b.getI32Type());
+  Value inZp = zeroPoint(inElem, in->grid.zeroPoint);
+  Value wZp = zeroPoint(wElem, wfq.isPerAxis() ? 0 : zps[0]);
+  auto accType = outType.clone(acc.type);
   Location loc = op->getLoc();
   if (auto mm = dyn_cast<tosa::MatMulOp>(op)) {
     acc.value = tosa::MatMulOp::create(b, loc, accType, in->value, intWeight,
@@ -494,20 +539,21 @@ std::optional<Accumulator> IntegerLowering::lowerContraction(Operation *op) {
   }
   SmallVector<int64_t> qb;
   for (int64_t c = 0; c < channels; ++c)
-    qb.push_back(
-        num::quantizeBias((*bias)[bias->size() == 1 ? 0 : c], acc.scales[c]));
-  Value intBias =
-      intConstant(RankedTensorType::get({channels}, b.getI32Type()), qb);
-  TypeAttr i32 = TypeAttr::get(b.getI32Type());
+    qb.push_back(num::quantizeBias((*bias)[bias->size() == 1 ? 0 : c],
+                                   acc.scales[c], acc.type.getWidth()));
+  acc.bound += maxAbs(qb);
+  Value intBias = intConstant(RankedTensorType::get({channels}, acc.type), qb);
+  TypeAttr accAttr = TypeAttr::get(acc.type);
   if (auto conv = dyn_cast<tosa::Conv2DOp>(op))
-    acc.value = tosa::Conv2DOp::create(
-        b, loc, accType, in->value, intWeight, intBias, inZp, wZp,
-        conv.getPadAttr(), conv.getStrideAttr(), conv.getDilationAttr(), i32);
+    acc.value = tosa::Conv2DOp::create(b, loc, accType, in->value, intWeight,
+                                       intBias, inZp, wZp, conv.getPadAttr(),
+                                       conv.getStrideAttr(),
+                                       conv.getDilationAttr(), accAttr);
   else {
     auto dw = cast<tosa::DepthwiseConv2DOp>(op);
     acc.value = tosa::DepthwiseConv2DOp::create(
         b, loc, accType, in->value, intWeight, intBias, inZp, wZp,
-        dw.getPadAttr(), dw.getStrideAttr(), dw.getDilationAttr(), i32);
+        dw.getPadAttr(), dw.getStrideAttr(), dw.getDilationAttr(), accAttr);
   }
   return acc;
 }
@@ -517,11 +563,10 @@ std::optional<Accumulator> IntegerLowering::lowerContraction(Operation *op) {
 FailureOr<Value> IntegerLowering::lowerAdd(tosa::AddOp add, const Grid &out) {
   IntValue lhs = *getLowered(add.getInput1());
   IntValue rhs = *getLowered(add.getInput2());
-  if (lhs.grid.storageBits != 8 || rhs.grid.storageBits != 8) {
-    note(add, "16-bit additions are not lowered to integer");
-    return Value();
-  }
-  const double leftShift = double(1 << 20);
+  // TFLite's headroom: 20 bits above an 8-bit input, 15 above a 16-bit one,
+  // so that the i32 sum cannot overflow.
+  unsigned bits = std::max(lhs.grid.storageBits, rhs.grid.storageBits);
+  const double leftShift = double(1 << (bits == 8 ? 20 : 15));
   double twice = 2 * std::max(lhs.grid.scale, rhs.grid.scale);
   Type i32 = b.getI32Type();
   FailureOr<Value> a =
@@ -646,6 +691,7 @@ LogicalResult IntegerLowering::run() {
 
 struct LowerToIntegerPass
     : public qe::impl::LowerToIntegerBase<LowerToIntegerPass> {
+  using Base::Base;
   void runOnOperation() override {
     func::FuncOp func = getOperation();
     if (func.isDeclaration())
@@ -654,7 +700,7 @@ struct LowerToIntegerPass
       func.emitRemark() << "has more than one block; not lowered to integer";
       return;
     }
-    IntegerLowering lowering(func);
+    IntegerLowering lowering(func, conformantRescale);
     if (failed(lowering.run()))
       signalPassFailure();
   }

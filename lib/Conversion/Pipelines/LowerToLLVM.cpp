@@ -90,7 +90,8 @@ void mlir::qe::buildLowerToLLVMPipeline(OpPassManager &pm,
       // expand-strided-metadata introduces affine.apply: lower it again.
       "convert-math-to-llvm,expand-strided-metadata,lower-affine,"
       "finalize-memref-to-llvm,convert-func-to-llvm,convert-arith-to-llvm,"
-      "convert-cf-to-llvm,convert-index-to-llvm,reconcile-unrealized-casts";
+      "convert-cf-to-llvm,convert-index-to-llvm,convert-ub-to-llvm,"
+      "reconcile-unrealized-casts";
   std::string error;
   llvm::raw_string_ostream os(error);
   if (failed(parsePassPipeline(pipeline, pm, os)))

@@ -104,6 +104,12 @@ struct VectorizeContractionsPass
 
   /// Tile sizes for `op`, or nothing to leave it alone.
   std::optional<SmallVector<int64_t>> getTileSizes(linalg::LinalgOp op) {
+    // TOSA's 16x8 accumulators are i48. Vectorized, a 3x3 depthwise
+    // convolution with one returned wrong values here, and the width has no
+    // fast vector form anyway: such ops stay loops.
+    Type acc = getElementTypeOrSelf(op.getDpsInits()[0].getType());
+    if (acc.isInteger() && acc.getIntOrFloatBitWidth() > 32)
+      return std::nullopt;
     auto pick = [](ArrayRef<int64_t> option,
                    ArrayRef<int64_t> fallback) -> SmallVector<int64_t> {
       return option.empty() ? SmallVector<int64_t>(fallback)

@@ -1,4 +1,5 @@
 // RUN: quant-opt %s -split-input-file -qe-lower-to-integer -verify-diagnostics | FileCheck %s
+// RUN: quant-opt %s -split-input-file -qe-lower-to-integer=tosa-conformant-rescale -verify-diagnostics | FileCheck %s --check-prefix=CONFORMANT
 
 // Input grid Δ 0.5, z -1; weights per channel Δ [0.25, 0.125]: [1, -0.5]
 // -> q [4, -4]. Accumulator scales 0.5·Δw = [0.125, 0.0625]; bias [0.75,
@@ -209,17 +210,45 @@ func.func @pools_and_concat(%x: tensor<1x4x4x1xf32>) -> tensor<1x2x2x2xf32> {
 
 // -----
 
-// 16-bit activations stay 16-bit integers, but a convolution on them would
-// need TOSA's i48 accumulator: it stays float, and says so.
+// 16x8: i16 input (zero point 0), i8 weight 1.0 / 0.25 = 4, i48 bias and
+// accumulator (TOSA's), M = 0.001 · 0.25 / 0.001 = 0.25 = 0.5·2^-1. The
+// accumulator is bounded by 4 · 32768 < 2^31, so the 31-bit multiplier
+// (2^30, shift 32) is exact in 64 bits; TOSA 1.0's conformant form has a
+// 16-bit one: 2^14, shift 15 + 1 = 16.
 // CHECK-LABEL: func @int16_activations
-// CHECK: qe.quantize %arg0 {{.*}} -> tensor<1x1x1x1xi16>
-// CHECK: tosa.conv2d {{.*}}acc_type = f32
+// CHECK: %[[X:.*]] = qe.quantize %arg0 {{.*}} -> tensor<1x1x1x1xi16>
+// CHECK-DAG: %[[W:.*]] = "tosa.const"() <{values = dense<4> : tensor<1x1x1x1xi8>}>
+// CHECK-DAG: %[[XZ:.*]] = "tosa.const"() <{values = dense<0> : tensor<1xi16>}>
+// CHECK-DAG: %[[B:.*]] = "tosa.const"() <{values = dense<0> : tensor<1xi48>}>
+// CHECK: %[[ACC:.*]] = tosa.conv2d %[[X]], %[[W]], %[[B]], %[[XZ]], %{{.*}} {acc_type = i48, {{.*}} -> tensor<1x1x1x1xi48>
+// CHECK-DAG: %[[M:.*]] = "tosa.const"() <{values = dense<1073741824> : tensor<1xi32>}>
+// CHECK-DAG: %[[S:.*]] = "tosa.const"() <{values = dense<32> : tensor<1xi8>}>
+// CHECK: tosa.rescale %[[ACC]], %[[M]], %[[S]], {{.*}}scale32 = true} : (tensor<1x1x1x1xi48>, {{.*}}) -> tensor<1x1x1x1xi16>
+// CONFORMANT-LABEL: func @int16_activations
+// CONFORMANT-DAG: %[[M:.*]] = "tosa.const"() <{values = dense<16384> : tensor<1xi16>}>
+// CONFORMANT-DAG: %[[S:.*]] = "tosa.const"() <{values = dense<16> : tensor<1xi8>}>
+// CONFORMANT: tosa.rescale %{{.*}}, %[[M]], %[[S]], {{.*}}scale32 = false
 func.func @int16_activations(%x: tensor<1x1x1x1xf32>) -> tensor<1x1x1x1xf32> {
   %xq = qe.fake_quant %x bits(16) scales([0.001]) zero_points([0]) rounding(rne) : tensor<1x1x1x1xf32>
   %w = "tosa.const"() {values = dense<1.0> : tensor<1x1x1x1xf32>} : () -> tensor<1x1x1x1xf32>
   %wq = qe.fake_quant %w bits(8) narrow_range scales([0.25]) zero_points([0]) rounding(rne) : tensor<1x1x1x1xf32>
   %b = "tosa.const"() {values = dense<0.0> : tensor<1xf32>} : () -> tensor<1xf32>
-  // expected-remark @below {{stays in float simulation: 16-bit activations into a convolution or matmul are not lowered to integer}}
+  %c = tosa.conv2d %xq, %wq, %b, %b, %b {acc_type = f32, dilation = array<i64: 1, 1>, pad = array<i64: 0, 0, 0, 0>, stride = array<i64: 1, 1>} : (tensor<1x1x1x1xf32>, tensor<1x1x1x1xf32>, tensor<1xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<1x1x1x1xf32>
+  %y = qe.fake_quant %c bits(16) scales([0.001]) zero_points([0]) rounding(rne) : tensor<1x1x1x1xf32>
+  return %y : tensor<1x1x1x1xf32>
+}
+
+// -----
+
+// A 16-bit input with a zero point cannot feed TOSA's 16x8 convolution.
+// CHECK-LABEL: func @int16_zero_point
+// CHECK: tosa.conv2d {{.*}}acc_type = f32
+func.func @int16_zero_point(%x: tensor<1x1x1x1xf32>) -> tensor<1x1x1x1xf32> {
+  %xq = qe.fake_quant %x bits(16) scales([0.001]) zero_points([7]) rounding(rne) : tensor<1x1x1x1xf32>
+  %w = "tosa.const"() {values = dense<1.0> : tensor<1x1x1x1xf32>} : () -> tensor<1x1x1x1xf32>
+  %wq = qe.fake_quant %w bits(8) narrow_range scales([0.25]) zero_points([0]) rounding(rne) : tensor<1x1x1x1xf32>
+  %b = "tosa.const"() {values = dense<0.0> : tensor<1xf32>} : () -> tensor<1xf32>
+  // expected-remark @below {{stays in float simulation: its 16-bit input has a zero point (TOSA needs 0 there)}}
   %c = tosa.conv2d %xq, %wq, %b, %b, %b {acc_type = f32, dilation = array<i64: 1, 1>, pad = array<i64: 0, 0, 0, 0>, stride = array<i64: 1, 1>} : (tensor<1x1x1x1xf32>, tensor<1x1x1x1xf32>, tensor<1xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<1x1x1x1xf32>
   %y = qe.fake_quant %c bits(16) scales([0.001]) zero_points([0]) rounding(rne) : tensor<1x1x1x1xf32>
   return %y : tensor<1x1x1x1xf32>
