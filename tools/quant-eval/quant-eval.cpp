@@ -27,6 +27,8 @@
 #include "quant-eval/Runtime/ModelStats.h"
 #include "quant-eval/Runtime/Preprocess.h"
 
+#include "Matrix.h"
+
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
@@ -55,7 +57,7 @@ namespace cl = llvm::cl;
 namespace {
 cl::OptionCategory runCategory("quant-eval run options");
 cl::opt<std::string> modelPath(cl::Positional, cl::desc("<model>"),
-                               cl::Required, cl::cat(runCategory));
+                               cl::init(""), cl::cat(runCategory));
 cl::opt<std::string> datasetName(
     "dataset",
     cl::desc("fashion-mnist, idx:IMAGES,LABELS or npy:INPUTS.npy,LABELS.npy"),
@@ -107,6 +109,33 @@ cl::opt<int64_t> samples("samples",
                          cl::init(500), cl::cat(runCategory));
 cl::opt<int64_t> bins("bins", cl::desc("calibrate: histogram bins per tensor"),
                       cl::init(2048), cl::cat(runCategory));
+
+cl::OptionCategory matrixCategory("quant-eval matrix options");
+cl::list<std::string> matrixModels(
+    "models", cl::desc("matrix: the models (.onnx or .mlir), comma-separated"),
+    cl::CommaSeparated, cl::cat(matrixCategory));
+cl::list<std::string> matrixMethodNames(
+    "methods",
+    cl::desc("matrix: the methods, comma-separated (default: all; see "
+             "quant-eval matrix --list-methods)"),
+    cl::CommaSeparated, cl::cat(matrixCategory));
+cl::opt<bool> listMethods("list-methods",
+                          cl::desc("matrix: print the known methods"),
+                          cl::init(false), cl::cat(matrixCategory));
+cl::opt<std::string> outDir("out",
+                            cl::desc("matrix: the directory for the records"),
+                            cl::init("matrix"), cl::cat(matrixCategory));
+cl::opt<std::string> calibrationDataset(
+    "calibration-dataset",
+    cl::desc("matrix: training data for PTQ calibration when --dataset is "
+             "not fashion-mnist (idx:IMAGES,LABELS or npy:X.npy,Y.npy)"),
+    cl::init(""), cl::cat(matrixCategory));
+cl::opt<int> jobs("jobs", cl::desc("matrix: cells run at once"), cl::init(1),
+                  cl::cat(matrixCategory));
+cl::opt<int> stepTimeout(
+    "step-timeout",
+    cl::desc("matrix: seconds a step may take before its cell fails"),
+    cl::init(3600), cl::cat(matrixCategory));
 
 int fail(const llvm::Twine &message) {
   llvm::errs() << "quant-eval: " << message << "\n";
@@ -250,6 +279,8 @@ Latency measureLatency(const CompiledModel &model, const float *input,
 int benchCommand(int argc, char **argv) {
   cl::HideUnrelatedOptions(runCategory);
   cl::ParseCommandLineOptions(argc, argv, "quant-eval bench\n");
+  if (modelPath.empty())
+    return fail("quant-eval bench: name the model file");
   batch = 1;
   MLIRContext ctx(makeRegistry());
   ctx.loadAllAvailableDialects();
@@ -292,6 +323,8 @@ int benchCommand(int argc, char **argv) {
 int inferCommand(int argc, char **argv) {
   cl::HideUnrelatedOptions(runCategory);
   cl::ParseCommandLineOptions(argc, argv, "quant-eval infer\n");
+  if (modelPath.empty())
+    return fail("quant-eval infer: name the model file");
   if (inputNpy.empty() || outputNpy.empty())
     return fail("infer needs --input X.npy and --output Y.npy");
   MLIRContext ctx(makeRegistry());
@@ -378,6 +411,8 @@ llvm::Error fillBatch(const ImageDataset &data, const Preprocessing &pre,
 int calibrateCommand(int argc, char **argv) {
   cl::HideUnrelatedOptions(runCategory);
   cl::ParseCommandLineOptions(argc, argv, "quant-eval calibrate\n");
+  if (modelPath.empty())
+    return fail("quant-eval calibrate: name the model file");
   if (split.getNumOccurrences() == 0)
     split = "train";
   if (split != "train")
@@ -439,6 +474,8 @@ int calibrateCommand(int argc, char **argv) {
 int runCommand(int argc, char **argv) {
   cl::HideUnrelatedOptions(runCategory);
   cl::ParseCommandLineOptions(argc, argv, "quant-eval run\n");
+  if (modelPath.empty())
+    return fail("quant-eval run: name the model file");
 
   MLIRContext ctx(makeRegistry());
   ctx.loadAllAvailableDialects();
@@ -563,6 +600,53 @@ int runCommand(int argc, char **argv) {
   }
   return 0;
 }
+/// quant-eval matrix --models A,B --methods M,N --out DIR: the options
+/// shared with run (--dataset, --limit, --samples, --repeat, --quiet) keep
+/// their meaning per cell.
+int matrixCommand(int argc, char **argv) {
+  cl::HideUnrelatedOptions({&runCategory, &matrixCategory});
+  cl::ParseCommandLineOptions(argc, argv, "quant-eval matrix");
+  if (listMethods) {
+    for (const std::string &m : matrixMethods())
+      llvm::outs() << m << "\n";
+    return 0;
+  }
+  MatrixOptions options;
+  options.models.assign(matrixModels.begin(), matrixModels.end());
+  if (!modelPath.empty())
+    options.models.push_back(modelPath);
+  if (options.models.empty())
+    return fail("quant-eval matrix: name the models with --models A,B");
+  options.methods = matrixMethodNames.empty()
+                        ? matrixMethods()
+                        : std::vector<std::string>(matrixMethodNames.begin(),
+                                                   matrixMethodNames.end());
+  options.outDir = outDir;
+  options.dataset = datasetName;
+  options.calibrationDataset = calibrationDataset;
+  for (auto *o : {&meanOpt, &stdOpt, &scaleOpt, &layoutOpt})
+    if (o->getNumOccurrences())
+      options.preprocessing.push_back("--" + o->ArgStr.str() + "=" +
+                                      o->getValue());
+  options.limit = limit;
+  if (samples.getNumOccurrences())
+    options.calibrationSamples = samples;
+  if (repeat.getNumOccurrences())
+    options.repeat = repeat;
+  if (jobs < 1)
+    return fail("quant-eval matrix: --jobs must be at least 1");
+  options.jobs = jobs;
+  options.timeoutSeconds = stepTimeout;
+  options.quiet = quiet;
+  return runMatrix(options);
+}
+
+int reportCommand(int argc, char **argv) {
+  cl::HideUnrelatedOptions({&matrixCategory});
+  cl::ParseCommandLineOptions(argc, argv, "quant-eval report");
+  return writeReport(modelPath.empty() ? std::string(outDir)
+                                       : std::string(modelPath));
+}
 } // namespace
 
 int main(int argc, char **argv) {
@@ -572,7 +656,10 @@ int main(int argc, char **argv) {
   if (argc < 2 || llvm::StringRef(argv[1]).starts_with("-")) {
     llvm::errs() << "usage: quant-eval run|infer|bench|calibrate MODEL "
                     "[options]   "
-                    "(quant-eval run --help for the options)\n";
+                    "(quant-eval run --help for the options)\n"
+                    "       quant-eval matrix --models A,B [--methods M,N] "
+                    "[--out DIR]\n"
+                    "       quant-eval report [DIR]\n";
     return argc < 2 ? 1 : 0;
   }
   llvm::StringRef command(argv[1]);
@@ -584,6 +671,10 @@ int main(int argc, char **argv) {
     return benchCommand(argc - 1, argv + 1);
   if (command == "calibrate")
     return calibrateCommand(argc - 1, argv + 1);
+  if (command == "matrix")
+    return matrixCommand(argc - 1, argv + 1);
+  if (command == "report")
+    return reportCommand(argc - 1, argv + 1);
   return fail("unknown command '" + command +
-              "'; known: run, infer, bench, calibrate");
+              "'; known: run, infer, bench, calibrate, matrix, report");
 }

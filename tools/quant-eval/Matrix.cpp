@@ -1,0 +1,592 @@
+//===- Matrix.cpp - quant-eval matrix and report --------------------------===//
+//
+// A cell runs the project's own tools as child processes, one step at a
+// time: quant-opt applies the method, quant-eval run measures the
+// simulation, quant-opt --qe-lower-to-integer and quant-eval run measure
+// the integer model. A step that fails, crashes or hangs fails only its
+// cell, and the record names the step. Records are files, so a matrix that
+// was interrupted resumes from its finished cells, and a cell can be run
+// alone by naming one model and one method.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Matrix.h"
+
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Program.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#ifndef QE_SOURCE_DIR
+#define QE_SOURCE_DIR ""
+#endif
+
+using namespace quant_eval;
+namespace fs = llvm::sys::fs;
+namespace path = llvm::sys::path;
+
+namespace {
+
+/// How a method is applied. `pipeline` is a quant-opt option; `<stats>`
+/// stands for the model's calibration statistics.
+struct Method {
+  std::string name;
+  std::string bits;
+  std::string pipeline;
+  bool calibrated = false; // needs statistics from training images
+  bool qat = false;        // evaluates <model>_qat.onnx instead
+  bool lowers = false;     // has an integer form to measure
+};
+
+const std::vector<Method> &methodTable() {
+  static const std::vector<Method> table = [] {
+    std::vector<Method> t = {
+        {"float", "32", "", false, false, false},
+        {"ptq-f16", "16 (f16)", "--ptq-f16", false, false, false},
+        {"ptq-int16x8", "16x8", "--ptq-int16x8=calibration=<stats>", true,
+         false, true},
+        {"ptq-int8", "8", "--ptq-int8=calibration=<stats>", true, false, true},
+        {"qat-int8", "8", "", false, true, true},
+    };
+    for (const char *kind : {"bits", "po2"})
+      for (const char *n : {"8", "6", "4"})
+        t.push_back({std::string("qkeras-") + kind + "-" + n, n,
+                     std::string("--qkeras-") + kind + "-" + n, false, false,
+                     true});
+    for (const char *kind : {"rtn", "squant"})
+      for (const char *n : {"8", "6", "4"})
+        t.push_back({std::string(kind) + "-" + n, n,
+                     std::string("--") + kind + "-" + n + "bit", false, false,
+                     true});
+    t.push_back({"dfq-int8", "8", "--dfq-int8", false, false, true});
+    return t;
+  }();
+  return table;
+}
+
+const Method *findMethod(llvm::StringRef name) {
+  for (const Method &m : methodTable())
+    if (m.name == name)
+      return &m;
+  return nullptr;
+}
+
+std::string readFile(const std::string &file) {
+  auto buffer = llvm::MemoryBuffer::getFile(file);
+  return buffer ? (*buffer)->getBuffer().str() : std::string();
+}
+
+/// The last lines of a log: the diagnostic a failed step ended with.
+std::string tail(const std::string &text, size_t lines = 4) {
+  llvm::SmallVector<llvm::StringRef> all;
+  llvm::StringRef(text).rtrim().split(all, '\n');
+  size_t from = all.size() > lines ? all.size() - lines : 0;
+  std::string out;
+  for (size_t i = from; i < all.size(); ++i)
+    out += (out.empty() ? "" : "\n") + all[i].str();
+  return out;
+}
+
+std::optional<llvm::json::Value> readJson(const std::string &file) {
+  std::string text = readFile(file);
+  if (text.empty())
+    return std::nullopt;
+  llvm::Expected<llvm::json::Value> v = llvm::json::parse(text);
+  if (!v) {
+    llvm::consumeError(v.takeError());
+    return std::nullopt;
+  }
+  return std::move(*v);
+}
+
+bool writeJsonFile(const std::string &file, llvm::json::Value value) {
+  std::error_code ec;
+  llvm::raw_fd_ostream os(file, ec);
+  if (ec)
+    return false;
+  os << llvm::formatv("{0:2}", value) << "\n";
+  return true;
+}
+
+/// One step of a cell: a child process with its output in `log`.out/.err.
+struct StepResult {
+  bool ok = false;
+  double seconds = 0;
+  std::string error;
+};
+
+StepResult runStep(const std::vector<std::string> &argv, const std::string &log,
+                   int timeoutSeconds) {
+  StepResult result;
+  llvm::SmallVector<llvm::StringRef> args(argv.begin(), argv.end());
+  std::string out = log + ".out", err = log + ".err", message;
+  std::optional<llvm::StringRef> redirects[] = {
+      llvm::StringRef(""), llvm::StringRef(out), llvm::StringRef(err)};
+  auto start = std::chrono::steady_clock::now();
+  bool failedToStart = false;
+  // ExecuteAndWait's timeout rests on alarm(), which another thread may
+  // take: poll instead, and kill a step that overstays.
+  llvm::sys::ProcessInfo child = llvm::sys::ExecuteNoWait(
+      argv[0], args, std::nullopt, redirects, 0, &message, &failedToStart);
+  bool timedOut = false;
+  int rc = -1;
+  if (!failedToStart) {
+    auto deadline = start + std::chrono::seconds(timeoutSeconds);
+    for (;;) {
+      llvm::sys::ProcessInfo done = llvm::sys::Wait(child, 0, &message);
+      if (done.Pid != 0) {
+        rc = done.ReturnCode;
+        break;
+      }
+      if (timeoutSeconds > 0 && std::chrono::steady_clock::now() > deadline) {
+        ::kill(child.Pid, SIGKILL);
+        llvm::sys::Wait(child, std::nullopt, &message);
+        timedOut = true;
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  }
+  result.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
+  result.ok = rc == 0 && !timedOut;
+  if (!result.ok) {
+    std::string diagnostic = tail(readFile(err));
+    if (timedOut)
+      diagnostic =
+          "no result after " + std::to_string(timeoutSeconds) + " s (killed)";
+    else if (failedToStart)
+      diagnostic = "cannot run " + argv[0] + ": " + message;
+    result.error = !diagnostic.empty() ? diagnostic
+                   : !message.empty()  ? message
+                                       : "exit code " + std::to_string(rc);
+  }
+  return result;
+}
+
+/// The tools next to this executable.
+struct Tools {
+  std::string quantEval, quantOpt, quantTranslate;
+};
+
+Tools findTools() {
+  std::string self = fs::getMainExecutable(nullptr, (void *)&findTools);
+  llvm::SmallString<256> dir(path::parent_path(self));
+  auto tool = [&](const char *name) {
+    llvm::SmallString<256> p(dir);
+    path::append(p, name);
+    return std::string(p);
+  };
+  return {self, tool("quant-opt"), tool("quant-translate")};
+}
+
+struct Cell {
+  std::string model; // as given
+  std::string stem;  // file name without extension
+  const Method *method;
+};
+
+class MatrixRunner {
+public:
+  MatrixRunner(const MatrixOptions &options)
+      : options(options), tools(findTools()) {}
+  int run();
+
+private:
+  std::string modelDir(const Cell &c) const {
+    llvm::SmallString<256> p(options.outDir);
+    path::append(p, c.stem);
+    return std::string(p);
+  }
+  std::string recordPath(const Cell &c) const {
+    return modelDir(c) + "/" + c.method->name + ".json";
+  }
+  /// Imports and calibrates a model once for all its cells; an error names
+  /// the stage.
+  std::optional<std::pair<std::string, std::string>>
+  prepareModel(const Cell &c);
+  llvm::json::Object runCell(const Cell &c);
+  std::vector<std::string> runArgs(const std::string &model,
+                                   const std::string &json) const;
+  void report(size_t done, size_t total, const Cell &c,
+              const llvm::json::Object &record, double seconds);
+  int summarize(const std::vector<Cell> &cells);
+
+  const MatrixOptions &options;
+  Tools tools;
+  std::mutex mutex;
+  std::chrono::steady_clock::time_point start;
+  double cellSeconds = 0;
+  size_t cellsRun = 0;
+};
+
+std::vector<std::string> MatrixRunner::runArgs(const std::string &model,
+                                               const std::string &json) const {
+  std::vector<std::string> args = {
+      tools.quantEval, "run",
+      model,           "--quiet",
+      "--dataset",     options.dataset,
+      "--split",       "test",
+      "--warmup",      "1",
+      "--repeat",      std::to_string(options.repeat),
+      "--json",        json};
+  if (options.limit > 0)
+    args.push_back("--limit=" + std::to_string(options.limit));
+  llvm::append_range(args, options.preprocessing);
+  return args;
+}
+
+std::optional<std::pair<std::string, std::string>>
+MatrixRunner::prepareModel(const Cell &c) {
+  std::string dir = modelDir(c);
+  fs::create_directories(dir);
+  if (llvm::StringRef(c.model).ends_with(".onnx") &&
+      !fs::exists(dir + "/float.mlir")) {
+    StepResult r = runStep({tools.quantTranslate, "--import-onnx", c.model,
+                            "-o", dir + "/float.mlir.tmp"},
+                           dir + "/import", options.timeoutSeconds);
+    if (!r.ok)
+      return std::make_pair(std::string("import"), r.error);
+    fs::rename(dir + "/float.mlir.tmp", dir + "/float.mlir");
+  }
+  bool needsStats = llvm::any_of(options.methods, [](const std::string &m) {
+    const Method *method = findMethod(m);
+    return method && method->calibrated;
+  });
+  if (needsStats && !fs::exists(dir + "/stats.json")) {
+    std::vector<std::string> args = {tools.quantEval,
+                                     "calibrate",
+                                     dir + "/float.mlir",
+                                     "--dataset",
+                                     options.calibrationDataset.empty()
+                                         ? options.dataset
+                                         : options.calibrationDataset,
+                                     "--split",
+                                     "train",
+                                     "--samples",
+                                     std::to_string(options.calibrationSamples),
+                                     "--output",
+                                     dir + "/stats.json.tmp"};
+    llvm::append_range(args, options.preprocessing);
+    StepResult r = runStep(args, dir + "/calibrate", options.timeoutSeconds);
+    if (!r.ok)
+      return std::make_pair(std::string("calibrate"), r.error);
+    fs::rename(dir + "/stats.json.tmp", dir + "/stats.json");
+  }
+  return std::nullopt;
+}
+
+llvm::json::Object MatrixRunner::runCell(const Cell &c) {
+  const Method &m = *c.method;
+  std::string dir = modelDir(c), cdir = dir + "/" + m.name;
+  fs::create_directories(cdir);
+  llvm::json::Object record{{"model", c.stem},
+                            {"model_file", c.model},
+                            {"method", m.name},
+                            {"bits", m.bits}};
+  auto fail = [&](const std::string &stage, const std::string &error) {
+    record["status"] = "failed";
+    record["stage"] = stage;
+    record["error"] = error;
+    return std::move(record);
+  };
+  std::string floatModel = llvm::StringRef(c.model).ends_with(".mlir")
+                               ? c.model
+                               : dir + "/float.mlir";
+
+  // 1. Quantize.
+  std::string model = cdir + "/model.mlir";
+  double quantizeSeconds = 0;
+  if (m.qat) {
+    llvm::StringRef ext = path::extension(c.model);
+    std::string qat =
+        (llvm::StringRef(c.model).drop_back(ext.size()) + "_qat.onnx").str();
+    if (!fs::exists(qat))
+      return fail("quantize", "no QAT model " + qat);
+    StepResult r =
+        runStep({tools.quantTranslate, "--import-onnx", qat, "-o", model},
+                cdir + "/quantize", options.timeoutSeconds);
+    if (!r.ok)
+      return fail("quantize", r.error);
+  } else if (m.pipeline.empty()) {
+    model = floatModel;
+  } else {
+    std::string option = m.pipeline;
+    if (size_t at = option.find("<stats>"); at != std::string::npos)
+      option.replace(at, 7, dir + "/stats.json");
+    StepResult r = runStep({tools.quantOpt, option, floatModel, "-o", model},
+                           cdir + "/quantize", options.timeoutSeconds);
+    if (!r.ok)
+      return fail("quantize", r.error);
+    quantizeSeconds = r.seconds;
+  }
+  record["quantize_seconds"] = quantizeSeconds;
+
+  // 2. Measure the model as quantized (the simulation).
+  StepResult r = runStep(runArgs(model, cdir + "/sim.json"), cdir + "/evaluate",
+                         options.timeoutSeconds);
+  std::optional<llvm::json::Value> sim =
+      r.ok ? readJson(cdir + "/sim.json") : std::nullopt;
+  if (!sim)
+    return fail("evaluate", r.ok ? "no results written" : r.error);
+  for (auto &kv : *sim->getAsObject())
+    if (kv.first != "model")
+      record[kv.first] = kv.second;
+
+  // 3. The integer model: lowered, compiled and measured.
+  if (m.lowers) {
+    llvm::json::Object integer;
+    std::vector<std::string> lower = {tools.quantOpt, model};
+    if (m.qat)
+      lower.push_back("--qe-fold-batch-norm");
+    lower.insert(lower.end(),
+                 {"--qe-lower-to-integer", "-o", cdir + "/int.mlir"});
+    StepResult l = runStep(lower, cdir + "/lower", options.timeoutSeconds);
+    std::string remarks = readFile(cdir + "/lower.err");
+    if (!l.ok) {
+      integer["stage"] = "lower";
+      integer["error"] = l.error;
+    } else {
+      integer["ops_left_float"] =
+          int64_t(llvm::StringRef(remarks).count("stays in float simulation"));
+      StepResult e =
+          runStep(runArgs(cdir + "/int.mlir", cdir + "/int.json"),
+                  cdir + "/evaluate-integer", options.timeoutSeconds);
+      std::optional<llvm::json::Value> j =
+          e.ok ? readJson(cdir + "/int.json") : std::nullopt;
+      if (!j) {
+        integer["stage"] = "evaluate-integer";
+        integer["error"] = e.ok ? "no results written" : e.error;
+      } else {
+        const llvm::json::Object &o = *j->getAsObject();
+        for (const char *key : {"top1", "top5", "stored_bytes",
+                                "latency_ms_median", "latency_ms_p90"})
+          if (const llvm::json::Value *v = o.get(key))
+            integer[key] = *v;
+      }
+    }
+    record["integer"] = std::move(integer);
+  }
+  record["status"] = "ok";
+  return record;
+}
+
+std::string formatDuration(double seconds) {
+  int s = int(seconds + 0.5);
+  if (s < 60)
+    return std::to_string(s) + "s";
+  return std::to_string(s / 60) + "m" + (s % 60 < 10 ? "0" : "") +
+         std::to_string(s % 60) + "s";
+}
+
+void MatrixRunner::report(size_t done, size_t total, const Cell &c,
+                          const llvm::json::Object &record, double seconds) {
+  if (options.quiet)
+    return;
+  std::string result;
+  llvm::raw_string_ostream os(result);
+  if (record.getString("status") == "ok") {
+    os << llvm::format("top-1 %.2f%%",
+                       100 * record.getNumber("top1").value_or(0));
+    if (const llvm::json::Object *i = record.getObject("integer")) {
+      if (std::optional<double> t = i->getNumber("top1"))
+        os << llvm::format(", integer %.2f%%", 100 * *t);
+      else
+        os << ", integer: failed at " << i->getString("stage").value_or("");
+    }
+  } else {
+    os << "FAILED at " << record.getString("stage").value_or("") << ": "
+       << llvm::StringRef(record.getString("error").value_or(""))
+              .split('\n')
+              .first;
+  }
+  double eta = cellsRun ? cellSeconds / double(cellsRun) *
+                              double(total - done) / double(options.jobs)
+                        : 0;
+  llvm::outs() << llvm::format("[%zu/%zu] ", done, total) << c.stem << " "
+               << c.method->name << ": " << result << " ("
+               << formatDuration(seconds) << "; " << (total - done)
+               << " left, ETA " << formatDuration(eta) << ")\n";
+  llvm::outs().flush();
+}
+
+int MatrixRunner::summarize(const std::vector<Cell> &cells) {
+  // Changes against each model's float cell.
+  std::map<std::string, llvm::json::Object> floats;
+  std::vector<llvm::json::Object> records;
+  for (const Cell &c : cells) {
+    std::optional<llvm::json::Value> v = readJson(recordPath(c));
+    if (!v || !v->getAsObject())
+      continue;
+    records.push_back(std::move(*v->getAsObject()));
+    if (c.method->name == "float" && records.back().getString("status") == "ok")
+      floats[c.stem] = records.back();
+  }
+  llvm::json::Array all;
+  int failed = 0;
+  for (llvm::json::Object &r : records) {
+    if (r.getString("status") != "ok") {
+      ++failed;
+      all.push_back(std::move(r));
+      continue;
+    }
+    if (std::optional<double> b = r.getNumber("float32_bytes"); b && *b > 0)
+      r["size_ratio"] = r.getNumber("stored_bytes").value_or(0) / *b;
+    auto it = floats.find(r.getString("model").value_or("").str());
+    if (it != floats.end()) {
+      const llvm::json::Object &f = it->second;
+      double top1 = f.getNumber("top1").value_or(0);
+      r["delta_top1"] = r.getNumber("top1").value_or(0) - top1;
+      if (double lat = f.getNumber("latency_ms_median").value_or(0); lat > 0)
+        r["latency_ratio"] = r.getNumber("latency_ms_median").value_or(0) / lat;
+      if (llvm::json::Object *i = r.getObject("integer")) {
+        if (std::optional<double> t = i->getNumber("top1"))
+          (*i)["delta_top1"] = *t - top1;
+        if (double lat = f.getNumber("latency_ms_median").value_or(0);
+            lat > 0 && i->getNumber("latency_ms_median"))
+          (*i)["latency_ratio"] = *i->getNumber("latency_ms_median") / lat;
+      }
+    }
+    all.push_back(std::move(r));
+  }
+  llvm::json::Object summary{
+      {"dataset", options.dataset},
+      {"test_samples_limit", options.limit},
+      {"calibration_samples", options.calibrationSamples},
+      {"jobs", options.jobs},
+      {"cells", std::move(all)}};
+  if (!writeJsonFile(options.outDir + "/matrix.json", std::move(summary))) {
+    llvm::errs() << "quant-eval matrix: cannot write " << options.outDir
+                 << "/matrix.json\n";
+    return 1;
+  }
+  if (!options.quiet)
+    llvm::outs() << records.size() << " cells (" << failed << " failed) in "
+                 << options.outDir << "/matrix.json\n";
+  return 0;
+}
+
+int MatrixRunner::run() {
+  std::vector<Cell> cells;
+  for (const std::string &model : options.models) {
+    if (!fs::exists(model)) {
+      llvm::errs() << "quant-eval matrix: no model file '" << model << "'\n";
+      return 1;
+    }
+    llvm::StringRef ext = path::extension(model);
+    if (ext != ".onnx" && ext != ".mlir") {
+      llvm::errs() << "quant-eval matrix: '" << model
+                   << "' is neither .onnx nor .mlir\n";
+      return 1;
+    }
+    for (const std::string &name : options.methods) {
+      const Method *m = findMethod(name);
+      if (!m) {
+        std::string known;
+        for (const Method &k : methodTable())
+          known += (known.empty() ? "" : ", ") + k.name;
+        llvm::errs() << "quant-eval matrix: unknown method '" << name
+                     << "'; known: " << known << "\n";
+        return 1;
+      }
+      cells.push_back({model, path::stem(model).str(), m});
+    }
+  }
+  bool calibrated =
+      llvm::any_of(cells, [](const Cell &c) { return c.method->calibrated; });
+  if (calibrated && options.dataset != "fashion-mnist" &&
+      options.calibrationDataset.empty()) {
+    llvm::errs() << "quant-eval matrix: the PTQ methods calibrate on training "
+                    "data; with --dataset "
+                 << options.dataset
+                 << " name it with --calibration-dataset (idx:... or "
+                    "npy:...), separate from the evaluation data\n";
+    return 1;
+  }
+  fs::create_directories(options.outDir);
+
+  // Cells with a successful record are done; the rest run.
+  std::vector<Cell> todo;
+  for (const Cell &c : cells) {
+    std::optional<llvm::json::Value> v = readJson(recordPath(c));
+    if (v && v->getAsObject() && v->getAsObject()->getString("status") == "ok")
+      continue;
+    todo.push_back(c);
+  }
+  if (!options.quiet)
+    llvm::outs() << cells.size() << " cells, " << cells.size() - todo.size()
+                 << " done before, " << todo.size() << " to run on "
+                 << options.jobs << " job(s)\n";
+
+  // Models are prepared once, before their cells.
+  std::map<std::string, std::optional<std::pair<std::string, std::string>>>
+      prepared;
+  for (const Cell &c : todo)
+    if (!prepared.count(c.stem))
+      prepared[c.stem] = prepareModel(c);
+
+  start = std::chrono::steady_clock::now();
+  std::atomic<size_t> next{0}, done{0};
+  auto worker = [&] {
+    for (size_t k; (k = next++) < todo.size();) {
+      const Cell &c = todo[k];
+      auto begin = std::chrono::steady_clock::now();
+      llvm::json::Object record;
+      if (const auto &error = prepared[c.stem]) {
+        record = llvm::json::Object{
+            {"model", c.stem},          {"model_file", c.model},
+            {"method", c.method->name}, {"bits", c.method->bits},
+            {"status", "failed"},       {"stage", error->first},
+            {"error", error->second}};
+      } else {
+        record = runCell(c);
+      }
+      double seconds = std::chrono::duration<double>(
+                           std::chrono::steady_clock::now() - begin)
+                           .count();
+      std::lock_guard<std::mutex> lock(mutex);
+      llvm::json::Object copy = record;
+      if (!writeJsonFile(recordPath(c), std::move(record)))
+        llvm::errs() << "quant-eval matrix: cannot write " << recordPath(c)
+                     << "\n";
+      cellSeconds += seconds;
+      ++cellsRun;
+      report(++done, todo.size(), c, copy, seconds);
+    }
+  };
+  std::vector<std::thread> threads;
+  for (int j = 0; j < std::max(1, options.jobs); ++j)
+    threads.emplace_back(worker);
+  for (std::thread &t : threads)
+    t.join();
+  return summarize(cells);
+}
+
+} // namespace
+
+const std::vector<std::string> &quant_eval::matrixMethods() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> n;
+    for (const Method &m : methodTable())
+      n.push_back(m.name);
+    return n;
+  }();
+  return names;
+}
+
+int quant_eval::runMatrix(const MatrixOptions &options) {
+  return MatrixRunner(options).run();
+}

@@ -1,0 +1,52 @@
+//===- Matrix.h - quant-eval matrix and report ------------------*- C++ -*-===//
+//
+// The evaluation matrix: models × quantization methods, one JSON record per
+// cell, and the report that merges the records into a table, plots and an
+// HTML page.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef QUANT_EVAL_TOOLS_MATRIX_H
+#define QUANT_EVAL_TOOLS_MATRIX_H
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace quant_eval {
+
+struct MatrixOptions {
+  std::vector<std::string> models;  // .onnx or .mlir files
+  std::vector<std::string> methods; // names from matrixMethods()
+  std::string outDir;
+  std::string dataset = "fashion-mnist";
+  /// Where PTQ calibrates: the training split of fashion-mnist, or a
+  /// separate idx:/npy: training set (never the evaluation data).
+  std::string calibrationDataset;
+  /// Preprocessing overrides (--mean=, --std=, --scale=, --layout=) passed
+  /// to every run and calibration.
+  std::vector<std::string> preprocessing;
+  int64_t limit = 0;                // test samples per cell (0: all)
+  int64_t calibrationSamples = 500; // training samples for PTQ
+  int jobs = 1;                     // cells run at once
+  int repeat = 5;                   // timed batches per latency figure
+  int timeoutSeconds = 3600;        // per step; a hung step fails its cell
+  bool quiet = false;
+};
+
+/// The method names the matrix knows, in the order the report lists them.
+const std::vector<std::string> &matrixMethods();
+
+/// Runs every cell that has no successful record yet under
+/// `options.outDir` (so an interrupted matrix resumes), then writes
+/// `matrix.json` with all records and their changes against the float cell.
+/// Returns the process exit code.
+int runMatrix(const MatrixOptions &options);
+
+/// Merges `dir/matrix.json` into `report.md`, PNG plots (through
+/// /usr/bin/python3 and matplotlib) and `report.html` in `dir`.
+int writeReport(const std::string &dir);
+
+} // namespace quant_eval
+
+#endif // QUANT_EVAL_TOOLS_MATRIX_H
