@@ -11,27 +11,21 @@
 //===----------------------------------------------------------------------===//
 
 #include "Matrix.h"
+#include "Steps.h"
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/JSON.h"
-#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
-#include "llvm/Support/Program.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <atomic>
 #include <chrono>
-#include <csignal>
 #include <map>
 #include <mutex>
 #include <thread>
-
-#ifndef QE_SOURCE_DIR
-#define QE_SOURCE_DIR ""
-#endif
 
 using namespace quant_eval;
 namespace fs = llvm::sys::fs;
@@ -81,116 +75,6 @@ const Method *findMethod(llvm::StringRef name) {
     if (m.name == name)
       return &m;
   return nullptr;
-}
-
-std::string readFile(const std::string &file) {
-  auto buffer = llvm::MemoryBuffer::getFile(file);
-  return buffer ? (*buffer)->getBuffer().str() : std::string();
-}
-
-/// The last lines of a log: the diagnostic a failed step ended with.
-std::string tail(const std::string &text, size_t lines = 4) {
-  llvm::SmallVector<llvm::StringRef> all;
-  llvm::StringRef(text).rtrim().split(all, '\n');
-  size_t from = all.size() > lines ? all.size() - lines : 0;
-  std::string out;
-  for (size_t i = from; i < all.size(); ++i)
-    out += (out.empty() ? "" : "\n") + all[i].str();
-  return out;
-}
-
-std::optional<llvm::json::Value> readJson(const std::string &file) {
-  std::string text = readFile(file);
-  if (text.empty())
-    return std::nullopt;
-  llvm::Expected<llvm::json::Value> v = llvm::json::parse(text);
-  if (!v) {
-    llvm::consumeError(v.takeError());
-    return std::nullopt;
-  }
-  return std::move(*v);
-}
-
-bool writeJsonFile(const std::string &file, llvm::json::Value value) {
-  std::error_code ec;
-  llvm::raw_fd_ostream os(file, ec);
-  if (ec)
-    return false;
-  os << llvm::formatv("{0:2}", value) << "\n";
-  return true;
-}
-
-/// One step of a cell: a child process with its output in `log`.out/.err.
-struct StepResult {
-  bool ok = false;
-  double seconds = 0;
-  std::string error;
-};
-
-StepResult runStep(const std::vector<std::string> &argv, const std::string &log,
-                   int timeoutSeconds) {
-  StepResult result;
-  llvm::SmallVector<llvm::StringRef> args(argv.begin(), argv.end());
-  std::string out = log + ".out", err = log + ".err", message;
-  std::optional<llvm::StringRef> redirects[] = {
-      llvm::StringRef(""), llvm::StringRef(out), llvm::StringRef(err)};
-  auto start = std::chrono::steady_clock::now();
-  bool failedToStart = false;
-  // ExecuteAndWait's timeout rests on alarm(), which another thread may
-  // take: poll instead, and kill a step that overstays.
-  llvm::sys::ProcessInfo child = llvm::sys::ExecuteNoWait(
-      argv[0], args, std::nullopt, redirects, 0, &message, &failedToStart);
-  bool timedOut = false;
-  int rc = -1;
-  if (!failedToStart) {
-    auto deadline = start + std::chrono::seconds(timeoutSeconds);
-    for (;;) {
-      llvm::sys::ProcessInfo done = llvm::sys::Wait(child, 0, &message);
-      if (done.Pid != 0) {
-        rc = done.ReturnCode;
-        break;
-      }
-      if (timeoutSeconds > 0 && std::chrono::steady_clock::now() > deadline) {
-        ::kill(child.Pid, SIGKILL);
-        llvm::sys::Wait(child, std::nullopt, &message);
-        timedOut = true;
-        break;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-  }
-  result.seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
-          .count();
-  result.ok = rc == 0 && !timedOut;
-  if (!result.ok) {
-    std::string diagnostic = tail(readFile(err));
-    if (timedOut)
-      diagnostic =
-          "no result after " + std::to_string(timeoutSeconds) + " s (killed)";
-    else if (failedToStart)
-      diagnostic = "cannot run " + argv[0] + ": " + message;
-    result.error = !diagnostic.empty() ? diagnostic
-                   : !message.empty()  ? message
-                                       : "exit code " + std::to_string(rc);
-  }
-  return result;
-}
-
-/// The tools next to this executable.
-struct Tools {
-  std::string quantEval, quantOpt, quantTranslate;
-};
-
-Tools findTools() {
-  std::string self = fs::getMainExecutable(nullptr, (void *)&findTools);
-  llvm::SmallString<256> dir(path::parent_path(self));
-  auto tool = [&](const char *name) {
-    llvm::SmallString<256> p(dir);
-    path::append(p, name);
-    return std::string(p);
-  };
-  return {self, tool("quant-opt"), tool("quant-translate")};
 }
 
 struct Cell {

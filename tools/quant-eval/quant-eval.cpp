@@ -28,6 +28,7 @@
 #include "quant-eval/Runtime/Preprocess.h"
 
 #include "Matrix.h"
+#include "Sensitivity.h"
 
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/InitAllDialects.h"
@@ -129,6 +130,16 @@ cl::opt<std::string> calibrationDataset(
     "calibration-dataset",
     cl::desc("matrix: training data for PTQ calibration when --dataset is "
              "not fashion-mnist (idx:IMAGES,LABELS or npy:X.npy,Y.npy)"),
+    cl::init(""), cl::cat(matrixCategory));
+cl::opt<std::string>
+    sensitivityMethod("method",
+                      cl::desc("sensitivity: the PTQ pipeline, e.g. ptq-4bit"),
+                      cl::init("ptq-int8"), cl::cat(matrixCategory));
+cl::opt<std::string> excludeOpt(
+    "exclude",
+    cl::desc("sensitivity: auto[:BUDGET] keeps the most sensitive layers "
+             "float until top-1 is within BUDGET points of float (default "
+             "1)"),
     cl::init(""), cl::cat(matrixCategory));
 cl::opt<int> jobs("jobs", cl::desc("matrix: cells run at once"), cl::init(1),
                   cl::cat(matrixCategory));
@@ -641,6 +652,39 @@ int matrixCommand(int argc, char **argv) {
   return runMatrix(options);
 }
 
+int sensitivityCommand(int argc, char **argv) {
+  cl::HideUnrelatedOptions({&runCategory, &matrixCategory});
+  cl::ParseCommandLineOptions(argc, argv, "quant-eval sensitivity");
+  if (modelPath.empty())
+    return fail("quant-eval sensitivity: name the model file");
+  SensitivityOptions options;
+  options.model = modelPath;
+  options.method = sensitivityMethod;
+  options.outDir = outDir.getNumOccurrences() ? std::string(outDir)
+                                              : std::string("sensitivity");
+  options.dataset = datasetName;
+  options.calibrationDataset = calibrationDataset;
+  options.limit = limit;
+  if (samples.getNumOccurrences())
+    options.calibrationSamples = samples;
+  options.quiet = quiet;
+  if (!excludeOpt.empty()) {
+    llvm::StringRef spec(excludeOpt);
+    double budget = 1.0;
+    if (!spec.consume_front("auto") ||
+        (!spec.empty() &&
+         (!spec.consume_front(":") || spec.getAsDouble(budget) || budget < 0)))
+      return fail("quant-eval sensitivity: --exclude takes auto or "
+                  "auto:BUDGET (accuracy points), got '" +
+                  excludeOpt + "'");
+    options.autoBudget = budget;
+  }
+  if (datasetName != "fashion-mnist" && calibrationDataset.empty())
+    return fail("quant-eval sensitivity: with --dataset " + datasetName +
+                " name the training data with --calibration-dataset");
+  return runSensitivity(options);
+}
+
 int reportCommand(int argc, char **argv) {
   cl::HideUnrelatedOptions({&matrixCategory});
   cl::ParseCommandLineOptions(argc, argv, "quant-eval report");
@@ -659,7 +703,9 @@ int main(int argc, char **argv) {
                     "(quant-eval run --help for the options)\n"
                     "       quant-eval matrix --models A,B [--methods M,N] "
                     "[--out DIR]\n"
-                    "       quant-eval report [DIR]\n";
+                    "       quant-eval report [DIR]\n"
+                    "       quant-eval sensitivity MODEL --method ptq-Nbit "
+                    "[--exclude auto[:BUDGET]]\n";
     return argc < 2 ? 1 : 0;
   }
   llvm::StringRef command(argv[1]);
@@ -675,6 +721,9 @@ int main(int argc, char **argv) {
     return matrixCommand(argc - 1, argv + 1);
   if (command == "report")
     return reportCommand(argc - 1, argv + 1);
+  if (command == "sensitivity")
+    return sensitivityCommand(argc - 1, argv + 1);
   return fail("unknown command '" + command +
-              "'; known: run, infer, bench, calibrate, matrix, report");
+              "'; known: run, infer, bench, calibrate, matrix, report, "
+              "sensitivity");
 }
