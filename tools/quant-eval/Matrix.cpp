@@ -33,20 +33,9 @@ namespace path = llvm::sys::path;
 
 namespace {
 
-/// How a method is applied. `pipeline` is a quant-opt option; `<stats>`
-/// stands for the model's calibration statistics.
-struct Method {
-  std::string name;
-  std::string bits;
-  std::string pipeline;
-  bool calibrated = false; // needs statistics from training images
-  bool qat = false;        // evaluates <model>_qat.onnx instead
-  bool lowers = false;     // has an integer form to measure
-};
-
-const std::vector<Method> &methodTable() {
-  static const std::vector<Method> table = [] {
-    std::vector<Method> t = {
+const std::vector<MatrixMethod> &methodTable() {
+  static const std::vector<MatrixMethod> table = [] {
+    std::vector<MatrixMethod> t = {
         {"float", "32", "", false, false, false},
         {"ptq-f16", "16 (f16)", "--ptq-f16", false, false, false},
         {"ptq-int16x8", "16x8", "--ptq-int16x8=calibration=<stats>", true,
@@ -70,8 +59,8 @@ const std::vector<Method> &methodTable() {
   return table;
 }
 
-const Method *findMethod(llvm::StringRef name) {
-  for (const Method &m : methodTable())
+const MatrixMethod *findMethod(llvm::StringRef name) {
+  for (const MatrixMethod &m : methodTable())
     if (m.name == name)
       return &m;
   return nullptr;
@@ -80,7 +69,7 @@ const Method *findMethod(llvm::StringRef name) {
 struct Cell {
   std::string model; // as given
   std::string stem;  // file name without extension
-  const Method *method;
+  const MatrixMethod *method;
 };
 
 class MatrixRunner {
@@ -147,7 +136,7 @@ MatrixRunner::prepareModel(const Cell &c) {
     fs::rename(dir + "/float.mlir.tmp", dir + "/float.mlir");
   }
   bool needsStats = llvm::any_of(options.methods, [](const std::string &m) {
-    const Method *method = findMethod(m);
+    const MatrixMethod *method = findMethod(m);
     return method && method->calibrated;
   });
   if (needsStats && !fs::exists(dir + "/stats.json")) {
@@ -174,7 +163,7 @@ MatrixRunner::prepareModel(const Cell &c) {
 }
 
 llvm::json::Object MatrixRunner::runCell(const Cell &c) {
-  const Method &m = *c.method;
+  const MatrixMethod &m = *c.method;
   std::string dir = modelDir(c), cdir = dir + "/" + m.name;
   fs::create_directories(cdir);
   llvm::json::Object record{{"model", c.stem},
@@ -200,11 +189,19 @@ llvm::json::Object MatrixRunner::runCell(const Cell &c) {
         (llvm::StringRef(c.model).drop_back(ext.size()) + "_qat.onnx").str();
     if (!fs::exists(qat))
       return fail("quantize", "no QAT model " + qat);
-    StepResult r =
-        runStep({tools.quantTranslate, "--import-onnx", qat, "-o", model},
+    // The QDQ model as exported, with PyTorch's ConvBn form folded: the
+    // same integers and accuracy, and the size a deployment stores.
+    StepResult r = runStep(
+        {tools.quantTranslate, "--import-onnx", qat, "-o", cdir + "/qat.mlir"},
+        cdir + "/import-qat", options.timeoutSeconds);
+    if (!r.ok)
+      return fail("quantize", r.error);
+    r = runStep({tools.quantOpt, "--qe-fold-batch-norm", cdir + "/qat.mlir",
+                 "-o", model},
                 cdir + "/quantize", options.timeoutSeconds);
     if (!r.ok)
       return fail("quantize", r.error);
+    quantizeSeconds = r.seconds;
   } else if (m.pipeline.empty()) {
     model = floatModel;
   } else {
@@ -233,11 +230,9 @@ llvm::json::Object MatrixRunner::runCell(const Cell &c) {
   // 3. The integer model: lowered, compiled and measured.
   if (m.lowers) {
     llvm::json::Object integer;
-    std::vector<std::string> lower = {tools.quantOpt, model};
-    if (m.qat)
-      lower.push_back("--qe-fold-batch-norm");
-    lower.insert(lower.end(),
-                 {"--qe-lower-to-integer", "-o", cdir + "/int.mlir"});
+    std::vector<std::string> lower = {tools.quantOpt, model,
+                                      "--qe-lower-to-integer", "-o",
+                                      cdir + "/int.mlir"};
     StepResult l = runStep(lower, cdir + "/lower", options.timeoutSeconds);
     std::string remarks = readFile(cdir + "/lower.err");
     if (!l.ok) {
@@ -377,10 +372,10 @@ int MatrixRunner::run() {
       return 1;
     }
     for (const std::string &name : options.methods) {
-      const Method *m = findMethod(name);
+      const MatrixMethod *m = findMethod(name);
       if (!m) {
         std::string known;
-        for (const Method &k : methodTable())
+        for (const MatrixMethod &k : methodTable())
           known += (known.empty() ? "" : ", ") + k.name;
         llvm::errs() << "quant-eval matrix: unknown method '" << name
                      << "'; known: " << known << "\n";
@@ -464,7 +459,7 @@ int MatrixRunner::run() {
 const std::vector<std::string> &quant_eval::matrixMethods() {
   static const std::vector<std::string> names = [] {
     std::vector<std::string> n;
-    for (const Method &m : methodTable())
+    for (const MatrixMethod &m : methodTable())
       n.push_back(m.name);
     return n;
   }();
@@ -473,4 +468,12 @@ const std::vector<std::string> &quant_eval::matrixMethods() {
 
 int quant_eval::runMatrix(const MatrixOptions &options) {
   return MatrixRunner(options).run();
+}
+
+const std::vector<MatrixMethod> &quant_eval::matrixMethodTable() {
+  return methodTable();
+}
+
+const MatrixMethod *quant_eval::findMatrixMethod(const std::string &name) {
+  return findMethod(name);
 }

@@ -34,7 +34,22 @@ struct MatrixOptions {
   bool quiet = false;
 };
 
-/// The method names the matrix knows, in the order the report lists them.
+/// How a matrix method is applied. `pipeline` is a quant-opt option, in
+/// which `<stats>` stands for the model's calibration statistics.
+struct MatrixMethod {
+  std::string name;
+  std::string bits;
+  std::string pipeline;
+  bool calibrated = false; // needs statistics from (unlabelled) training data
+  bool qat = false;        // evaluates <model>_qat.onnx (trained with labels)
+  bool lowers = false;     // has an integer form to measure
+};
+
+/// The methods the matrix knows, in the order the report lists them.
+const std::vector<MatrixMethod> &matrixMethodTable();
+const MatrixMethod *findMatrixMethod(const std::string &name);
+
+/// Their names.
 const std::vector<std::string> &matrixMethods();
 
 /// Runs every cell that has no successful record yet under

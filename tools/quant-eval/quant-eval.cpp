@@ -28,6 +28,7 @@
 #include "quant-eval/Runtime/Preprocess.h"
 
 #include "Matrix.h"
+#include "Recommend.h"
 #include "Sensitivity.h"
 
 #include "mlir/IR/MLIRContext.h"
@@ -41,6 +42,7 @@
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/Process.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/raw_ostream.h"
@@ -141,6 +143,27 @@ cl::opt<std::string> excludeOpt(
              "float until top-1 is within BUDGET points of float (default "
              "1)"),
     cl::init(""), cl::cat(matrixCategory));
+cl::opt<std::string> matrixFile("matrix",
+                                cl::desc("recommend: the matrix.json to use"),
+                                cl::init("build/results/matrix.json"),
+                                cl::cat(matrixCategory));
+cl::opt<std::string> dataOpt(
+    "data",
+    cl::desc("recommend: the data you have: none, unlabelled, labelled"),
+    cl::init("none"), cl::cat(matrixCategory));
+cl::opt<double> accuracyBudget(
+    "accuracy-budget",
+    cl::desc("recommend: top-1 points you may lose against float"),
+    cl::init(1.0), cl::cat(matrixCategory));
+cl::opt<std::string> sizeBudget(
+    "size-budget",
+    cl::desc("recommend: the largest stored size, in bytes (e.g. 100000) or "
+             "as a fraction of the float model (e.g. 0.25)"),
+    cl::init(""), cl::cat(matrixCategory));
+cl::opt<bool> integerOpt(
+    "integer",
+    cl::desc("recommend: judge the fully integer models (qe-lower-to-integer)"),
+    cl::init(false), cl::cat(matrixCategory));
 cl::opt<int> jobs("jobs", cl::desc("matrix: cells run at once"), cl::init(1),
                   cl::cat(matrixCategory));
 cl::opt<int> stepTimeout(
@@ -685,6 +708,38 @@ int sensitivityCommand(int argc, char **argv) {
   return runSensitivity(options);
 }
 
+int recommendCommand(int argc, char **argv) {
+  cl::HideUnrelatedOptions({&matrixCategory});
+  cl::ParseCommandLineOptions(argc, argv, "quant-eval recommend");
+  if (modelPath.empty())
+    return fail("quant-eval recommend: name the model (its name in the "
+                "matrix, e.g. mobilenet_v2_fmnist)");
+  RecommendOptions options;
+  options.matrixFile = matrixFile;
+  options.model = llvm::sys::path::stem(modelPath).str();
+  if (dataOpt != "none" && dataOpt != "unlabelled" && dataOpt != "labelled")
+    return fail("quant-eval recommend: --data is none, unlabelled or "
+                "labelled, got '" +
+                dataOpt + "'");
+  options.data = dataOpt;
+  if (accuracyBudget < 0)
+    return fail("quant-eval recommend: --accuracy-budget must be >= 0");
+  options.accuracyBudget = accuracyBudget;
+  if (!sizeBudget.empty()) {
+    double v = 0;
+    if (llvm::StringRef(sizeBudget).getAsDouble(v) || v <= 0)
+      return fail("quant-eval recommend: --size-budget is a byte count or a "
+                  "fraction of the float model, got '" +
+                  sizeBudget + "'");
+    if (v < 1)
+      options.sizeBudgetRatio = v;
+    else
+      options.sizeBudgetBytes = int64_t(v);
+  }
+  options.integer = integerOpt;
+  return recommend(options);
+}
+
 int reportCommand(int argc, char **argv) {
   cl::HideUnrelatedOptions({&matrixCategory});
   cl::ParseCommandLineOptions(argc, argv, "quant-eval report");
@@ -705,7 +760,10 @@ int main(int argc, char **argv) {
                     "[--out DIR]\n"
                     "       quant-eval report [DIR]\n"
                     "       quant-eval sensitivity MODEL --method ptq-Nbit "
-                    "[--exclude auto[:BUDGET]]\n";
+                    "[--exclude auto[:BUDGET]]\n"
+                    "       quant-eval recommend MODEL --data "
+                    "none|unlabelled|labelled [--accuracy-budget P] "
+                    "[--size-budget B]\n";
     return argc < 2 ? 1 : 0;
   }
   llvm::StringRef command(argv[1]);
@@ -723,7 +781,9 @@ int main(int argc, char **argv) {
     return reportCommand(argc - 1, argv + 1);
   if (command == "sensitivity")
     return sensitivityCommand(argc - 1, argv + 1);
+  if (command == "recommend")
+    return recommendCommand(argc - 1, argv + 1);
   return fail("unknown command '" + command +
               "'; known: run, infer, bench, calibrate, matrix, report, "
-              "sensitivity");
+              "sensitivity, recommend");
 }
