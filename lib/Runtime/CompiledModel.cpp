@@ -5,8 +5,11 @@
 #include "quant-eval/Conversion/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Tosa/IR/TosaOps.h"
+#include "mlir/Dialect/Tosa/Utils/ConversionUtils.h"
 #include "mlir/ExecutionEngine/ExecutionEngine.h"
 #include "mlir/ExecutionEngine/OptUtils.h"
+#include "mlir/IR/ImplicitLocOpBuilder.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
@@ -51,6 +54,44 @@ llvm::Expected<ModelSignature> getModelSignature(ModuleOp module) {
   if (auto err = check(type.getResult(0), "result", sig.outputShape))
     return std::move(err);
   return sig;
+}
+
+llvm::Expected<std::vector<std::vector<int64_t>>>
+concatenateOutputs(ModuleOp module) {
+  auto main = module.lookupSymbol<func::FuncOp>("main");
+  if (!main || main.isDeclaration())
+    return llvm::createStringError("the module has no func.func @main");
+  std::vector<std::vector<int64_t>> shapes;
+  int64_t total = 0, batch = -1;
+  for (Type t : main.getFunctionType().getResults()) {
+    auto type = dyn_cast<RankedTensorType>(t);
+    if (!type || !type.hasStaticShape() || !type.getElementType().isF32() ||
+        type.getRank() < 1 || (batch >= 0 && type.getDimSize(0) != batch))
+      return llvm::createStringError(
+          "@main's results must be statically shaped f32 tensors with one "
+          "batch dimension");
+    batch = type.getDimSize(0);
+    shapes.emplace_back(type.getShape().begin(), type.getShape().end());
+    total += type.getNumElements() / batch;
+  }
+  if (shapes.size() <= 1)
+    return shapes;
+  auto ret = cast<func::ReturnOp>(main.getBody().front().getTerminator());
+  ImplicitLocOpBuilder b(ret.getLoc(), ret);
+  SmallVector<Value> flat;
+  for (Value v : ret.getOperands()) {
+    auto type = cast<RankedTensorType>(v.getType());
+    int64_t n = type.getNumElements() / batch;
+    flat.push_back(tosa::ReshapeOp::create(
+        b, RankedTensorType::get({batch, n}, type.getElementType()), v,
+        tosa::getTosaConstShape(b, {batch, n})));
+  }
+  auto resultType = RankedTensorType::get({batch, total}, b.getF32Type());
+  Value all = tosa::ConcatOp::create(b, resultType, flat, 1);
+  ret->setOperands(all);
+  main.setFunctionType(FunctionType::get(
+      module.getContext(), main.getFunctionType().getInputs(), {resultType}));
+  return shapes;
 }
 
 CompiledModel::~CompiledModel() {

@@ -21,6 +21,7 @@
 #include "quant-eval/Dialect/QE/IR/QEDialect.h"
 #include "quant-eval/Dialect/QE/Transforms/Passes.h"
 #include "quant-eval/Import/ONNXImporter.h"
+#include "quant-eval/Numerics/Detection.h"
 #include "quant-eval/Runtime/Calibration.h"
 #include "quant-eval/Runtime/CompiledModel.h"
 #include "quant-eval/Runtime/Datasets.h"
@@ -55,6 +56,7 @@
 
 using namespace mlir;
 using namespace quant_eval;
+namespace num = quant_eval::numerics;
 namespace cl = llvm::cl;
 
 namespace {
@@ -440,6 +442,173 @@ llvm::Error fillBatch(const ImageDataset &data, const Preprocessing &pre,
   return llvm::Error::success();
 }
 
+/// det:IMAGES.npy,BOXES.npy: N images (N x C x H x W, or N x H x W, pixel
+/// values 0..255) and their boxes (N x K x 6: label, x0, y0, x1, y1, valid),
+/// as python/quant_eval/detection/canvas.py writes them.
+llvm::Error loadDetectionDataset(llvm::StringRef spec, ImageDataset &data,
+                                 std::vector<num::GroundTruth> &truth) {
+  auto [imagesPath, boxesPath] = spec.split(',');
+  auto x = readNpy(imagesPath.str());
+  if (!x)
+    return x.takeError();
+  auto y = readNpy(boxesPath.str());
+  if (!y)
+    return y.takeError();
+  size_t rank = x->shape.size();
+  if ((rank != 3 && rank != 4) || y->shape.size() != 3 || y->shape[2] != 6 ||
+      y->shape[0] != x->shape[0])
+    return llvm::createStringError(
+        "det: data must be N x C x H x W (or N x H x W) images and N x K x 6 "
+        "boxes (label, x0, y0, x1, y1, valid)");
+  data.count = x->shape[0];
+  data.channels = rank == 4 ? x->shape[1] : 1;
+  data.height = x->shape[rank - 2];
+  data.width = x->shape[rank - 1];
+  // Stored HWC, as the other data sets.
+  int64_t plane = data.height * data.width;
+  data.pixels.resize(x->data.size());
+  for (int64_t i = 0; i < data.count; ++i)
+    for (int64_t c = 0; c < data.channels; ++c)
+      for (int64_t p = 0; p < plane; ++p)
+        data.pixels[(i * plane + p) * data.channels + c] = uint8_t(std::clamp(
+            x->data[(i * data.channels + c) * plane + p], 0.0f, 255.0f));
+  data.labels.assign(data.count, 0);
+  int64_t slots = y->shape[1];
+  for (int64_t i = 0; i < data.count; ++i)
+    for (int64_t k = 0; k < slots; ++k) {
+      const float *b = y->data.data() + (i * slots + k) * 6;
+      if (b[5] != 0)
+        truth.push_back({{b[1], b[2], b[3], b[4]}, int64_t(b[0]), i});
+    }
+  return llvm::Error::success();
+}
+
+/// quant-eval run on a detector (qe.task = detection): the network's raw
+/// outputs are decoded here (qe.decoder: anchors-softmax, anchors-sigmoid
+/// or centernet), reduced by per-label NMS (IoU 0.5, at most 100 boxes per
+/// image, scores from 0.01) and scored as VOC mAP@0.5.
+int runDetection(ModuleOp module, const llvm::StringMap<std::string> &meta,
+                 Preprocessing &pre, const ParameterSize &size) {
+  llvm::StringRef spec(datasetName);
+  if (!spec.consume_front("det:"))
+    return fail("quant-eval run: a detector needs --dataset "
+                "det:IMAGES.npy,BOXES.npy (python/quant_eval/detection/"
+                "canvas.py writes them)");
+  ImageDataset data;
+  std::vector<num::GroundTruth> truth;
+  if (auto err = loadDetectionDataset(spec, data, truth))
+    return fail(std::move(err));
+  std::string decoder = meta.lookup("qe.decoder");
+  int64_t classes = 10;
+  if (meta.count("qe.classes") &&
+      llvm::StringRef(meta.lookup("qe.classes")).getAsInteger(10, classes))
+    return fail("quant-eval run: qe.classes is not a number");
+  auto shapes = concatenateOutputs(module);
+  if (!shapes)
+    return fail(shapes.takeError());
+  // The outputs each decoder reads, per image.
+  bool anchors = decoder == "anchors-softmax" || decoder == "anchors-sigmoid";
+  bool background = decoder == "anchors-softmax";
+  std::vector<int64_t> per;
+  for (const auto &shape : *shapes)
+    per.push_back(std::accumulate(shape.begin() + 1, shape.end(), int64_t(1),
+                                  std::multiplies<int64_t>()));
+  const std::vector<num::Anchor> &anchorSet = num::zooDetectorAnchors();
+  int64_t a = int64_t(anchorSet.size());
+  if (anchors && (per.size() != 2 || per[0] != 4 * a ||
+                  per[1] != a * (classes + (background ? 1 : 0))))
+    return fail(
+        "quant-eval run: decoder " + decoder + " needs outputs boxes [" +
+        std::to_string(a) + ", 4] and scores [" + std::to_string(a) + ", " +
+        std::to_string(classes + (background ? 1 : 0)) + "] (the zoo anchors)");
+  if (decoder == "centernet" &&
+      (per.size() != 3 || (*shapes)[0].size() != 4 ||
+       (*shapes)[0][1] != classes || per[1] * classes != 2 * per[0] ||
+       per[2] != per[1]))
+    return fail("quant-eval run: decoder centernet needs outputs heatmap "
+                "[classes, H, W], size [2, H, W] and offset [2, H, W]");
+  if (!anchors && decoder != "centernet")
+    return fail("quant-eval run: unknown qe.decoder '" + decoder +
+                "' (anchors-softmax, anchors-sigmoid or centernet)");
+
+  double compileSeconds = 0;
+  auto model = compileTimed(module, compileSeconds);
+  if (!model)
+    return fail(model.takeError());
+  const ModelSignature &sig = (*model)->signature();
+  auto geometry = inputGeometry(pre, sig.inputShape);
+  if (!geometry)
+    return fail(geometry.takeError());
+  int64_t b = sig.inputShape[0], row = sig.outputShape[1];
+  int64_t n = limit > 0 ? std::min<int64_t>(data.count, limit) : data.count;
+  std::vector<float> input(sig.inputElements()), output(sig.outputElements());
+  std::vector<num::Detection> detections;
+  std::vector<float> allOutputs;
+  for (int64_t start = 0; start < n; start += b) {
+    if (auto err = fillBatch(data, pre, *geometry, start, b, n, input.data()))
+      return fail(std::move(err));
+    (*model)->run(input.data(), output.data());
+    for (int64_t i = 0; i < b && start + i < n; ++i) {
+      const float *o = output.data() + i * row;
+      if (!dumpOutputs.empty())
+        allOutputs.insert(allOutputs.end(), o, o + row);
+      std::vector<num::Detection> candidates;
+      if (anchors) {
+        candidates = num::decodeAnchorHead(o, o + per[0], anchorSet, classes,
+                                           background, 0.01f, start + i);
+      } else {
+        int64_t h = (*shapes)[0][2], w = (*shapes)[0][3];
+        float stride = float((*geometry)[1]) / float(h);
+        candidates =
+            num::decodeCenterNet(o, o + per[0], o + per[0] + per[1], classes, h,
+                                 w, stride, 0.01f, 100, start + i);
+      }
+      for (size_t k : num::nonMaxSuppression(candidates, 0.5f, 100))
+        detections.push_back(candidates[k]);
+    }
+  }
+  std::vector<num::GroundTruth> used;
+  for (const num::GroundTruth &g : truth)
+    if (g.image < n)
+      used.push_back(g);
+  double map = num::meanAveragePrecision(detections, used, classes);
+  // The raw outputs, concatenated per image in the model's output order.
+  if (!dumpOutputs.empty())
+    if (auto err = writeNpy(dumpOutputs, {n, row}, allOutputs.data()))
+      return fail(std::move(err));
+  Latency latency = measureLatency(**model, input.data(), output.data(), b);
+
+  llvm::outs() << "model:     " << modelPath << "\n";
+  llvm::outs() << "data:      " << datasetName << ", " << n << " images, "
+               << used.size() << " boxes, batch " << b << "\n";
+  llvm::outs() << llvm::format("mAP@0.5:   %.4f (%s, %zu detections)\n", map,
+                               decoder.c_str(), detections.size());
+  llvm::outs() << llvm::format(
+      "size:      %lld bytes stored, %lld bytes as float32 (%lld parameters)\n",
+      (long long)size.storedBytes(), (long long)size.float32Bytes(),
+      (long long)size.parameters);
+  llvm::outs() << llvm::format(
+      "latency:   %.4f ms median, %.4f ms p90 per sample\n", latency.median,
+      latency.p90);
+  if (jsonPath.empty())
+    return 0;
+  return writeJson(jsonPath, llvm::json::Object{
+                                 {"model", modelPath},
+                                 {"dataset", datasetName},
+                                 {"task", "detection"},
+                                 {"samples", n},
+                                 {"batch", b},
+                                 {"map50", map},
+                                 {"detections", int64_t(detections.size())},
+                                 {"parameters", size.parameters},
+                                 {"stored_bytes", size.storedBytes()},
+                                 {"float32_bytes", size.float32Bytes()},
+                                 {"latency_ms_median", latency.median},
+                                 {"latency_ms_p90", latency.p90},
+                                 {"compile_seconds", compileSeconds},
+                             });
+}
+
 /// quant-eval calibrate: statistics of every requantized activation over
 /// training samples, for qe-apply-calibration.
 int calibrateCommand(int argc, char **argv) {
@@ -521,6 +690,9 @@ int runCommand(int argc, char **argv) {
   auto pre = modelPreprocessing(*module);
   if (!pre)
     return fail(pre.takeError());
+  llvm::StringMap<std::string> metadata = getModelMetadata(*module);
+  if (metadata.lookup("qe.task") == "detection")
+    return runDetection(*module, metadata, *pre, size);
 
   // Data problems are reported before spending time on compilation.
   auto data = loadDataset();

@@ -64,6 +64,57 @@ double meanAveragePrecision(const std::vector<Detection> &detections,
                             const std::vector<GroundTruth> &truth,
                             int64_t numLabels, float iouThreshold = 0.5f);
 
+//===----------------------------------------------------------------------===//
+// Decoding raw detector outputs (python/quant_eval/detection's contract)
+//===----------------------------------------------------------------------===//
+
+/// An anchor by its center and size.
+struct Anchor {
+  float cx = 0, cy = 0, w = 0, h = 0;
+};
+
+/// One anchor level: a square feature map of `cells` x `cells` at `stride`
+/// pixels, with anchors of base size `size`.
+struct AnchorLevel {
+  int64_t cells;
+  float stride, size;
+};
+
+/// Anchors in the order level, row, column, aspect ratio: center
+/// ((j + 0.5) stride, (i + 0.5) stride), w = size sqrt(r), h = size / sqrt(r).
+std::vector<Anchor> makeAnchors(const std::vector<AnchorLevel> &levels,
+                                const std::vector<float> &ratios);
+
+/// The zoo detectors' anchors for 96x96 inputs: 12x12, 6x6 and 3x3 maps at
+/// strides 8, 16, 32, base sizes 24, 48, 80, ratios 1, 2, 0.5 (567).
+const std::vector<Anchor> &zooDetectorAnchors();
+
+/// The box an anchor's regression (tx, ty, tw, th) encodes, with variances
+/// 0.1 (center) and 0.2 (size): cx = acx + tx 0.1 aw, w = aw exp(th 0.2) ...
+Box decodeAnchorBox(const Anchor &anchor, const float *t);
+
+/// Candidates of one image from an anchor-based head: `boxes` [A, 4] and
+/// `scores` [A, K] logits. With a background class (SSD: softmax over K =
+/// classes + 1, class 0 background) or without (RetinaNet and
+/// EfficientDet: a sigmoid per class, K = classes). Every (anchor, class)
+/// with a probability >= `minScore` becomes a detection.
+std::vector<Detection> decodeAnchorHead(const float *boxes, const float *scores,
+                                        const std::vector<Anchor> &anchors,
+                                        int64_t classes, bool background,
+                                        float minScore, int64_t image);
+
+/// Candidates of one image from a CenterNet head at `stride`: `heatmap`
+/// [classes, H, W] logits, `size` [2, H, W] (w, h in pixels), `offset`
+/// [2, H, W] (x, y within the cell). A peak is a cell whose sigmoid is >=
+/// `minScore` and not below any of its 8 neighbours (the 3x3 max pool);
+/// its box is centered at ((j + ox) stride, (i + oy) stride). The `topK`
+/// highest peaks are kept (0: all).
+std::vector<Detection> decodeCenterNet(const float *heatmap, const float *size,
+                                       const float *offset, int64_t classes,
+                                       int64_t height, int64_t width,
+                                       float stride, float minScore,
+                                       size_t topK, int64_t image);
+
 } // namespace quant_eval::numerics
 
 #endif // QUANT_EVAL_NUMERICS_DETECTION_H

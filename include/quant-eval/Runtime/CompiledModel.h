@@ -35,6 +35,15 @@ struct ModelSignature {
 /// Reads the signature of @main: exactly one static f32 input and output.
 llvm::Expected<ModelSignature> getModelSignature(mlir::ModuleOp module);
 
+/// Makes a @main with several results (a detector's boxes and scores)
+/// return one: each result [B, ...] flattened to [B, n_i] and concatenated
+/// along dimension 1, so that one output buffer carries all of them.
+/// Returns the original result shapes, in order (one for a single result,
+/// which is left as it is). Fails on results that are not statically shaped
+/// f32 tensors with the same leading dimension.
+llvm::Expected<std::vector<std::vector<int64_t>>>
+concatenateOutputs(mlir::ModuleOp module);
+
 struct CodegenOptions {
   std::string targetTriple; // empty: the host
   std::string cpu;          // empty: the host's
