@@ -53,7 +53,12 @@ def main():
         ok = [c for c in cells if c["model"] == model and c.get("status") == "ok"]
         if not ok:
             continue
-        float_top1 = next((c["top1"] for c in ok if c["method"] == "float"), None)
+        for c in ok:  # top-1, or mAP@0.5 for a detector
+            c["score"] = c.get("score", c.get("top1", 0))
+            if "integer" in c and "score" not in c["integer"] and "top1" in c["integer"]:
+                c["integer"]["score"] = c["integer"]["top1"]
+        metric = "mAP@0.5" if any(c.get("metric") == "map50" for c in ok) else "top-1"
+        float_top1 = next((c["score"] for c in ok if c["method"] == "float"), None)
 
         fig, ax = plt.subplots(figsize=(7, 4.5))
         families = {}
@@ -65,17 +70,17 @@ def main():
         for name, entries in sorted(families.items()):
             entries.sort(key=lambda e: e[0])
             xs = [b for b, _ in entries]
-            line, = ax.plot(xs, [100 * c["top1"] for _, c in entries], "o-", label=name)
-            ints = [(b, c["integer"]["top1"]) for b, c in entries
-                    if "top1" in c.get("integer", {})]
+            line, = ax.plot(xs, [100 * c["score"] for _, c in entries], "o-", label=name)
+            ints = [(b, c["integer"]["score"]) for b, c in entries
+                    if "score" in c.get("integer", {})]
             if ints:
                 ax.plot([b for b, _ in ints], [100 * t for _, t in ints], "x--",
                         color=line.get_color(), label=name + " (integer)")
         if float_top1 is not None:
             ax.axhline(100 * float_top1, color="black", linewidth=0.8, label="float")
         ax.set_xlabel("bits")
-        ax.set_ylabel("top-1 (%)")
-        ax.set_title(f"{model}: accuracy against bits")
+        ax.set_ylabel(f"{metric} (%)")
+        ax.set_title(f"{model}: {metric} against bits")
         ax.legend(fontsize=7, ncol=2)
         ax.grid(alpha=0.3)
         fig.tight_layout()
@@ -86,16 +91,16 @@ def main():
         points = []
         for c in ok:
             size = c["stored_bytes"] / 1024
-            ax.scatter(size, 100 * c["top1"], s=18)
-            ax.annotate(c["method"], (size, 100 * c["top1"]), fontsize=6,
+            ax.scatter(size, 100 * c["score"], s=18)
+            ax.annotate(c["method"], (size, 100 * c["score"]), fontsize=6,
                         xytext=(3, 2), textcoords="offset points")
-            points.append((size, 100 * c["top1"]))
+            points.append((size, 100 * c["score"]))
         front = pareto(points)
         ax.plot([p[0] for p in front], [p[1] for p in front], "k--", linewidth=0.8,
                 label="Pareto front")
         ax.set_xlabel("stored size (KiB)")
-        ax.set_ylabel("top-1 (%)")
-        ax.set_title(f"{model}: size against accuracy")
+        ax.set_ylabel(f"{metric} (%)")
+        ax.set_title(f"{model}: size against {metric}")
         ax.legend(fontsize=7)
         ax.grid(alpha=0.3)
         fig.tight_layout()

@@ -6,7 +6,8 @@ contract (python/quant_eval/detection), and a small detection data set.
       centernet.onnx (heatmap [1, 10, 24, 24], size and offset [1, 2, 24, 24],
       qe.decoder centernet), images.npy (8 x 1 x 96 x 96) and boxes.npy
       (8 x 4 x 6: label, x0, y0, x1, y1, valid), with boxes sized so that
-      random detections overlap some.
+      random detections overlap some; train_images.npy and train_boxes.npy
+      to calibrate on.
 
   tiny_detector.py --check DECODER OUTPUTS.npy BOXES.npy RESULT.json
       decodes the runner's dumped raw outputs here, in numpy and float64
@@ -107,6 +108,10 @@ def main():
             boxes[i, k] = [rng.integers(0, 10), x0, y0, x0 + s, y0 + s, 1]
     np.save(os.path.join(out, "images.npy"), images)
     np.save(os.path.join(out, "boxes.npy"), boxes)
+    # A separate set to calibrate on.
+    np.save(os.path.join(out, "train_images.npy"),
+            rng.integers(0, 256, (8, 1, 96, 96)).astype(np.uint8))
+    np.save(os.path.join(out, "train_boxes.npy"), boxes)
 
 
 def anchors():

@@ -93,7 +93,10 @@ private:
   prepareModel(const Cell &c);
   llvm::json::Object runCell(const Cell &c);
   std::vector<std::string> runArgs(const std::string &model,
-                                   const std::string &json) const;
+                                   const std::string &json,
+                                   bool detector) const;
+  /// A detector's data sets replace the classifiers'.
+  bool isDetector(const Cell &c) const;
   void report(size_t done, size_t total, const Cell &c,
               const llvm::json::Object &record, double seconds);
   int summarize(const std::vector<Cell> &cells);
@@ -107,11 +110,12 @@ private:
 };
 
 std::vector<std::string> MatrixRunner::runArgs(const std::string &model,
-                                               const std::string &json) const {
+                                               const std::string &json,
+                                               bool detector) const {
   std::vector<std::string> args = {
       tools.quantEval, "run",
       model,           "--quiet",
-      "--dataset",     options.dataset,
+      "--dataset",     detector ? options.detectionDataset : options.dataset,
       "--split",       "test",
       "--warmup",      "1",
       "--repeat",      std::to_string(options.repeat),
@@ -120,6 +124,13 @@ std::vector<std::string> MatrixRunner::runArgs(const std::string &model,
     args.push_back("--limit=" + std::to_string(options.limit));
   llvm::append_range(args, options.preprocessing);
   return args;
+}
+
+bool MatrixRunner::isDetector(const Cell &c) const {
+  std::string text = readFile(llvm::StringRef(c.model).ends_with(".mlir")
+                                  ? c.model
+                                  : modelDir(c) + "/float.mlir");
+  return llvm::StringRef(text).contains("qe.task = \"detection\"");
 }
 
 std::optional<std::pair<std::string, std::string>>
@@ -139,20 +150,27 @@ MatrixRunner::prepareModel(const Cell &c) {
     const MatrixMethod *method = findMethod(m);
     return method && method->calibrated;
   });
+  if (needsStats && isDetector(c) &&
+      options.detectionCalibrationDataset.empty())
+    return std::make_pair(std::string("calibrate"),
+                          std::string("a detector's PTQ calibrates on "
+                                      "--detection-calibration-dataset "
+                                      "det:TRAIN_IMAGES.npy,TRAIN_BOXES.npy"));
   if (needsStats && !fs::exists(dir + "/stats.json")) {
-    std::vector<std::string> args = {tools.quantEval,
-                                     "calibrate",
-                                     dir + "/float.mlir",
-                                     "--dataset",
-                                     options.calibrationDataset.empty()
-                                         ? options.dataset
-                                         : options.calibrationDataset,
-                                     "--split",
-                                     "train",
-                                     "--samples",
-                                     std::to_string(options.calibrationSamples),
-                                     "--output",
-                                     dir + "/stats.json.tmp"};
+    std::vector<std::string> args = {
+        tools.quantEval,
+        "calibrate",
+        dir + "/float.mlir",
+        "--dataset",
+        isDetector(c) ? options.detectionCalibrationDataset
+        : options.calibrationDataset.empty() ? options.dataset
+                                             : options.calibrationDataset,
+        "--split",
+        "train",
+        "--samples",
+        std::to_string(options.calibrationSamples),
+        "--output",
+        dir + "/stats.json.tmp"};
     llvm::append_range(args, options.preprocessing);
     StepResult r = runStep(args, dir + "/calibrate", options.timeoutSeconds);
     if (!r.ok)
@@ -217,8 +235,12 @@ llvm::json::Object MatrixRunner::runCell(const Cell &c) {
   record["quantize_seconds"] = quantizeSeconds;
 
   // 2. Measure the model as quantized (the simulation).
-  StepResult r = runStep(runArgs(model, cdir + "/sim.json"), cdir + "/evaluate",
-                         options.timeoutSeconds);
+  bool detector = isDetector(c);
+  if (detector && options.detectionDataset.empty())
+    return fail("evaluate", "a detector needs --detection-dataset "
+                            "det:IMAGES.npy,BOXES.npy");
+  StepResult r = runStep(runArgs(model, cdir + "/sim.json", detector),
+                         cdir + "/evaluate", options.timeoutSeconds);
   std::optional<llvm::json::Value> sim =
       r.ok ? readJson(cdir + "/sim.json") : std::nullopt;
   if (!sim)
@@ -227,7 +249,8 @@ llvm::json::Object MatrixRunner::runCell(const Cell &c) {
     if (kv.first != "model")
       record[kv.first] = kv.second;
 
-  // 3. The integer model: lowered, compiled and measured.
+  // 3. The integer model: lowered, compiled and
+  // measured.
   if (m.lowers) {
     llvm::json::Object integer;
     std::vector<std::string> lower = {tools.quantOpt, model,
@@ -242,7 +265,7 @@ llvm::json::Object MatrixRunner::runCell(const Cell &c) {
       integer["ops_left_float"] =
           int64_t(llvm::StringRef(remarks).count("stays in float simulation"));
       StepResult e =
-          runStep(runArgs(cdir + "/int.mlir", cdir + "/int.json"),
+          runStep(runArgs(cdir + "/int.mlir", cdir + "/int.json", detector),
                   cdir + "/evaluate-integer", options.timeoutSeconds);
       std::optional<llvm::json::Value> j =
           e.ok ? readJson(cdir + "/int.json") : std::nullopt;
@@ -251,7 +274,7 @@ llvm::json::Object MatrixRunner::runCell(const Cell &c) {
         integer["error"] = e.ok ? "no results written" : e.error;
       } else {
         const llvm::json::Object &o = *j->getAsObject();
-        for (const char *key : {"top1", "top5", "stored_bytes",
+        for (const char *key : {"top1", "top5", "map50", "stored_bytes",
                                 "latency_ms_median", "latency_ms_p90"})
           if (const llvm::json::Value *v = o.get(key))
             integer[key] = *v;
@@ -259,6 +282,20 @@ llvm::json::Object MatrixRunner::runCell(const Cell &c) {
     }
     record["integer"] = std::move(integer);
   }
+  // One score per cell: top-1 for classifiers, mAP@0.5
+  // for detectors.
+  auto score = [](llvm::json::Object &o) {
+    if (std::optional<double> v = o.getNumber("map50")) {
+      o["metric"] = "map50";
+      o["score"] = *v;
+    } else if (std::optional<double> v = o.getNumber("top1")) {
+      o["metric"] = "top1";
+      o["score"] = *v;
+    }
+  };
+  score(record);
+  if (llvm::json::Object *i = record.getObject("integer"))
+    score(*i);
   record["status"] = "ok";
   return record;
 }
@@ -278,10 +315,10 @@ void MatrixRunner::report(size_t done, size_t total, const Cell &c,
   std::string result;
   llvm::raw_string_ostream os(result);
   if (record.getString("status") == "ok") {
-    os << llvm::format("top-1 %.2f%%",
-                       100 * record.getNumber("top1").value_or(0));
+    os << (record.getString("metric") == "map50" ? "mAP@0.5 " : "top-1 ")
+       << llvm::format("%.2f%%", 100 * record.getNumber("score").value_or(0));
     if (const llvm::json::Object *i = record.getObject("integer")) {
-      if (std::optional<double> t = i->getNumber("top1"))
+      if (std::optional<double> t = i->getNumber("score"))
         os << llvm::format(", integer %.2f%%", 100 * *t);
       else
         os << ", integer: failed at " << i->getString("stage").value_or("");
@@ -327,13 +364,13 @@ int MatrixRunner::summarize(const std::vector<Cell> &cells) {
     auto it = floats.find(r.getString("model").value_or("").str());
     if (it != floats.end()) {
       const llvm::json::Object &f = it->second;
-      double top1 = f.getNumber("top1").value_or(0);
-      r["delta_top1"] = r.getNumber("top1").value_or(0) - top1;
+      double base = f.getNumber("score").value_or(0);
+      r["delta"] = r.getNumber("score").value_or(0) - base;
       if (double lat = f.getNumber("latency_ms_median").value_or(0); lat > 0)
         r["latency_ratio"] = r.getNumber("latency_ms_median").value_or(0) / lat;
       if (llvm::json::Object *i = r.getObject("integer")) {
-        if (std::optional<double> t = i->getNumber("top1"))
-          (*i)["delta_top1"] = *t - top1;
+        if (std::optional<double> t = i->getNumber("score"))
+          (*i)["delta"] = *t - base;
         if (double lat = f.getNumber("latency_ms_median").value_or(0);
             lat > 0 && i->getNumber("latency_ms_median"))
           (*i)["latency_ratio"] = *i->getNumber("latency_ms_median") / lat;

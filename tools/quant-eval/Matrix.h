@@ -23,6 +23,9 @@ struct MatrixOptions {
   /// Where PTQ calibrates: the training split of fashion-mnist, or a
   /// separate idx:/npy: training set (never the evaluation data).
   std::string calibrationDataset;
+  /// For detectors (qe.task = detection): det: test canvases and det:
+  /// training canvases for calibration.
+  std::string detectionDataset, detectionCalibrationDataset;
   /// Preprocessing overrides (--mean=, --std=, --scale=, --layout=) passed
   /// to every run and calibration.
   std::vector<std::string> preprocessing;

@@ -61,9 +61,9 @@ std::vector<Row> modelRows(const std::vector<const llvm::json::Object *> &cells,
       const llvm::json::Object *i = c->getObject("integer");
       std::string integer = "–", left = "–", intLatency = "–";
       if (i) {
-        if (i->getNumber("top1"))
-          integer = percent(i->getNumber("top1")) + " (" +
-                    percent(i->getNumber("delta_top1"), true) + ")";
+        if (i->getNumber("score"))
+          integer = percent(i->getNumber("score")) + " (" +
+                    percent(i->getNumber("delta"), true) + ")";
         else
           integer = "failed at " + i->getString("stage").value_or("").str();
         if (std::optional<int64_t> n = i->getInteger("ops_left_float"))
@@ -72,8 +72,8 @@ std::vector<Row> modelRows(const std::vector<const llvm::json::Object *> &cells,
       }
       std::optional<double> size = c->getNumber("size_ratio");
       rows.push_back(
-          {name, bits, percent(c->getNumber("top1")),
-           percent(c->getNumber("delta_top1"), true), integer, left,
+          {name, bits, percent(c->getNumber("score")),
+           percent(c->getNumber("delta"), true), integer, left,
            llvm::formatv("{0}", c->getInteger("stored_bytes").value_or(0))
                .str(),
            size ? percent(1 - *size) : "–",
@@ -86,9 +86,9 @@ std::vector<Row> modelRows(const std::vector<const llvm::json::Object *> &cells,
 
 const Row kHeader = {"method",
                      "bits",
-                     "top-1",
+                     "score",
                      "Δ vs float (points)",
-                     "integer top-1 (Δ)",
+                     "integer score (Δ)",
                      "ops left float",
                      "stored bytes",
                      "size reduction vs float32",
@@ -223,10 +223,17 @@ int quant_eval::writeReport(const std::string &dir) {
   std::vector<Row> failures;
   for (auto &[model, modelCells] : byModel) {
     std::vector<Row> rows = modelRows(modelCells, failures);
+    // The score is top-1 for a classifier, mAP@0.5 for a detector.
+    Row header = kHeader;
+    bool detector = llvm::any_of(modelCells, [](const llvm::json::Object *c) {
+      return c->getString("metric") == "map50";
+    });
+    header[2] = detector ? "mAP@0.5" : "top-1";
+    header[4] = detector ? "integer mAP@0.5 (Δ)" : "integer top-1 (Δ)";
     md << "\n## " << model << "\n\n";
-    markdownTable(md, kHeader, rows);
+    markdownTable(md, header, rows);
     html << "<h2>" << escapeHtml(model) << "</h2>\n";
-    htmlTable(html, kHeader, rows);
+    htmlTable(html, header, rows);
     for (const char *kind : {"accuracy_vs_bits", "pareto"}) {
       std::string png = std::string(kind) + "_" + model + ".png";
       if (llvm::sys::fs::exists(dir + "/" + png)) {

@@ -70,7 +70,8 @@ int quant_eval::recommend(const RecommendOptions &o) {
       continue;
     Candidate k;
     k.method = c->getString("method").value_or("").str();
-    k.top1 = c->getNumber("top1").value_or(0);
+    // The cell's score: top-1, or mAP@0.5 for a detector.
+    k.top1 = c->getNumber("score").value_or(c->getNumber("top1").value_or(0));
     k.bytes = c->getInteger("stored_bytes").value_or(0);
     k.float32Bytes = c->getInteger("float32_bytes").value_or(0);
     if (k.method == "float") {
@@ -82,12 +83,15 @@ int quant_eval::recommend(const RecommendOptions &o) {
       const llvm::json::Object *i = c->getObject("integer");
       std::optional<int64_t> left =
           i ? i->getInteger("ops_left_float") : std::nullopt;
-      if (!i || !i->getNumber("top1") || !left || *left != 0) {
+      std::optional<double> intScore = i ? i->getNumber("score") : std::nullopt;
+      if (i && !intScore)
+        intScore = i->getNumber("top1");
+      if (!intScore || !left || *left != 0) {
         k.why = "no fully integer model";
         ruledOut.push_back(k);
         continue;
       }
-      k.top1 = *i->getNumber("top1");
+      k.top1 = *intScore;
       k.bytes = i->getInteger("stored_bytes").value_or(k.bytes);
       k.integer = true;
     }

@@ -130,6 +130,14 @@ cl::opt<bool> listMethods("list-methods",
 cl::opt<std::string> outDir("out",
                             cl::desc("matrix: the directory for the records"),
                             cl::init("matrix"), cl::cat(matrixCategory));
+cl::opt<std::string> detectionDataset(
+    "detection-dataset",
+    cl::desc("matrix: det:IMAGES.npy,BOXES.npy test canvases for detectors"),
+    cl::init(""), cl::cat(matrixCategory));
+cl::opt<std::string> detectionCalibrationDataset(
+    "detection-calibration-dataset",
+    cl::desc("matrix: det: training canvases for detectors' PTQ"), cl::init(""),
+    cl::cat(matrixCategory));
 cl::opt<std::string> calibrationDataset(
     "calibration-dataset",
     cl::desc("matrix: training data for PTQ calibration when --dataset is "
@@ -231,10 +239,21 @@ OwningOpRef<ModuleOp> loadModel(MLIRContext &ctx, const std::string &path) {
   return parseSourceFile<ModuleOp>(sm, &ctx);
 }
 
+llvm::Error loadDetectionDataset(llvm::StringRef spec, ImageDataset &data,
+                                 std::vector<num::GroundTruth> &truth);
+
 llvm::Expected<ImageDataset> loadDataset() {
   llvm::StringRef name(datasetName);
   if (name == "fashion-mnist")
     return loadFashionMNIST(split);
+  // Detection canvases: calibration needs their images only.
+  if (name.consume_front("det:")) {
+    ImageDataset data;
+    std::vector<num::GroundTruth> truth;
+    if (auto err = loadDetectionDataset(name, data, truth))
+      return std::move(err);
+    return data;
+  }
   if (name.consume_front("idx:")) {
     auto [images, labels] = name.split(',');
     return loadIDXDataset(images.str(), labels.str());
@@ -638,6 +657,10 @@ int calibrateCommand(int argc, char **argv) {
   auto data = loadDataset();
   if (!data)
     return fail(data.takeError());
+  // A detector's several outputs become one; calibration reads only the
+  // input's shape from the signature.
+  if (auto shapes = concatenateOutputs(*module); !shapes)
+    return fail(shapes.takeError());
   auto sig = getModelSignature(*module);
   if (!sig)
     return fail(sig.takeError());
@@ -830,6 +853,8 @@ int matrixCommand(int argc, char **argv) {
   options.outDir = outDir;
   options.dataset = datasetName;
   options.calibrationDataset = calibrationDataset;
+  options.detectionDataset = detectionDataset;
+  options.detectionCalibrationDataset = detectionCalibrationDataset;
   for (auto *o : {&meanOpt, &stdOpt, &scaleOpt, &layoutOpt})
     if (o->getNumOccurrences())
       options.preprocessing.push_back("--" + o->ArgStr.str() + "=" +
