@@ -182,7 +182,13 @@ cl::opt<int> stepTimeout(
     cl::init(3600), cl::cat(matrixCategory));
 
 int fail(const llvm::Twine &message) {
-  llvm::errs() << "quant-eval: " << message << "\n";
+  // Messages that name their command ("quant-eval matrix: ...") carry the
+  // prefix already.
+  std::string text = message.str();
+  llvm::errs() << (llvm::StringRef(text).starts_with("quant-eval ")
+                       ? ""
+                       : "quant-eval: ")
+               << text << "\n";
   return 1;
 }
 
