@@ -1,7 +1,9 @@
 """PyTorch logits of a zoo model on the first test images, as test data.
 
 Loads the committed ONNX file's weights back into the PyTorch module that
-was trained (the initializer names are the state_dict keys), runs it in
+was trained (the initializer names are the state_dict keys; the module is
+chosen by the file name, e.g. resnet_fmnist.onnx -> resnet_fmnist.py, or
+by --model), runs it in
 eval mode on the first N Fashion-MNIST test images with the model's
 preprocessing, and writes the logits as .npy. quant-eval's integration test
 compares its compiled model against this file, so the reference is PyTorch
@@ -17,12 +19,11 @@ import os
 import sys
 
 import numpy as np
-import torch
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", ".."))
 
 from quant_eval import fashion_mnist  # noqa: E402
-from quant_eval.zoo import mobilenet_v2_fmnist as zoo  # noqa: E402
+from quant_eval.zoo import common  # noqa: E402
 
 
 def main():
@@ -30,17 +31,15 @@ def main():
     ap.add_argument("onnx_model")
     ap.add_argument("out")
     ap.add_argument("--count", type=int, default=100)
+    ap.add_argument("--model", help="zoo model name (default: the file's stem)")
     args = ap.parse_args()
 
+    test_x, _ = fashion_mnist.load("test")
     try:
-        model = zoo.load_onnx_weights(zoo.MobileNetV2FMNIST(), args.onnx_model)
+        model = common.model_for(args.model or common.model_name(args.onnx_model))
+        logits = common.onnx_logits(model, args.onnx_model, test_x[:args.count])
     except ValueError as e:
         sys.exit(str(e))
-
-    test_x, _ = fashion_mnist.load("test")
-    with torch.no_grad():
-        x = zoo.normalize(np.ascontiguousarray(test_x[:args.count]))
-        logits = model(x).numpy().astype(np.float32)
     np.save(args.out, logits)
     print("wrote %s: %s" % (args.out, logits.shape))
 
