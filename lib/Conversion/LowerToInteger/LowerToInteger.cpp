@@ -105,6 +105,12 @@ double maxAbs(ArrayRef<int64_t> values) {
   return m;
 }
 
+/// Ops that only move values: transposes, reshapes and slices. They
+/// commute with elementwise quantization and run on integers unchanged.
+bool movesValues(Operation *op) {
+  return isa<tosa::TransposeOp, tosa::ReshapeOp, tosa::SliceOp>(op);
+}
+
 RankedTensorType withElementType(Type type, Type elem) {
   return cast<RankedTensorType>(type).clone(elem);
 }
@@ -126,6 +132,7 @@ private:
   FailureOr<Value> lowerAdd(tosa::AddOp add, const Grid &out);
   FailureOr<Value> lowerAvgPool(tosa::AvgPool2dOp pool, const Grid &out);
   std::optional<IntValue> getLowered(Value v);
+  Value moveIntegers(Operation *op, Value in);
   Value quantizeAtBoundary(Value x, const Grid &grid);
   FailureOr<Value> rescale(Value input, int64_t inputZp,
                            ArrayRef<double> multipliers, Type outType,
@@ -242,22 +249,24 @@ std::optional<IntValue> IntegerLowering::getLowered(Value v) {
   if (auto it = twins.find(v); it != twins.end())
     return it->second;
   Operation *def = v.getDefiningOp();
-  if (!def || !isa<tosa::TransposeOp, tosa::ReshapeOp>(def))
+  if (!def || !movesValues(def))
     return std::nullopt;
   std::optional<IntValue> in = getLowered(def->getOperand(0));
   if (!in)
     return std::nullopt;
-  Type type = withElementType(v.getType(), storageType(in->grid.storageBits));
-  Value twin;
-  if (auto t = dyn_cast<tosa::TransposeOp>(def))
-    twin = tosa::TransposeOp::create(b, def->getLoc(), type, in->value,
-                                     t.getPermsAttr());
-  else
-    twin = tosa::ReshapeOp::create(b, def->getLoc(), type, in->value,
-                                   cast<tosa::ReshapeOp>(def).getShape());
-  IntValue result{twin, in->grid};
+  IntValue result{moveIntegers(def, in->value), in->grid};
   twins[v] = result;
   return result;
+}
+
+/// The same data movement on integers: a clone of `op` reading `in`.
+Value IntegerLowering::moveIntegers(Operation *op, Value in) {
+  Operation *twin = b.clone(*op);
+  twin->setOperand(0, in);
+  twin->getResult(0).setType(
+      withElementType(op->getResult(0).getType(),
+                      cast<ShapedType>(in.getType()).getElementType()));
+  return twin->getResult(0);
 }
 
 /// Quantizes float data where it enters the integer domain. Layout ops
@@ -266,17 +275,8 @@ std::optional<IntValue> IntegerLowering::getLowered(Value v) {
 Value IntegerLowering::quantizeAtBoundary(Value x, const Grid &grid) {
   Type elem = storageType(grid.storageBits);
   Operation *def = x.getDefiningOp();
-  if (auto t = dyn_cast_if_present<tosa::TransposeOp>(def)) {
-    Value in = quantizeAtBoundary(t.getInput1(), grid);
-    return tosa::TransposeOp::create(b, t.getLoc(),
-                                     withElementType(x.getType(), elem), in,
-                                     t.getPermsAttr());
-  }
-  if (auto r = dyn_cast_if_present<tosa::ReshapeOp>(def)) {
-    Value in = quantizeAtBoundary(r.getInput1(), grid);
-    return tosa::ReshapeOp::create(
-        b, r.getLoc(), withElementType(x.getType(), elem), in, r.getShape());
-  }
+  if (def && movesValues(def))
+    return moveIntegers(def, quantizeAtBoundary(def->getOperand(0), grid));
   RoundingMode mode =
       grid.rounding == num::Rounding::HalfToEven         ? RoundingMode::RNE
       : grid.rounding == num::Rounding::HalfAwayFromZero ? RoundingMode::RHAZ

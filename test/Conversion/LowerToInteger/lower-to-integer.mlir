@@ -253,3 +253,21 @@ func.func @int16_zero_point(%x: tensor<1x1x1x1xf32>) -> tensor<1x1x1x1xf32> {
   %y = qe.fake_quant %c bits(16) scales([0.001]) zero_points([0]) rounding(rne) : tensor<1x1x1x1xf32>
   return %y : tensor<1x1x1x1xf32>
 }
+
+// -----
+
+// A slice (the importer's crop before a strided 1x1 shortcut) moves
+// integers like a transpose; the same grid on both sides needs no rescale.
+// CHECK-LABEL: func @slice
+// CHECK: %[[X:.*]] = qe.quantize %arg0
+// CHECK: %[[S:.*]] = tosa.slice %[[X]], %{{.*}}, %{{.*}} : (tensor<1x4x4x1xi8>, !tosa.shape<4>, !tosa.shape<4>) -> tensor<1x2x2x1xi8>
+// CHECK-NOT: tosa.rescale
+// CHECK: qe.dequantize %[[S]] scale(5.000000e-01) zero_point(0)
+func.func @slice(%x: tensor<1x4x4x1xf32>) -> tensor<1x2x2x1xf32> {
+  %a = qe.fake_quant %x bits(8) scales([0.5]) zero_points([0]) rounding(rne) : tensor<1x4x4x1xf32>
+  %start = tosa.const_shape {values = dense<[0, 1, 1, 0]> : tensor<4xindex>} : () -> !tosa.shape<4>
+  %size = tosa.const_shape {values = dense<[1, 2, 2, 1]> : tensor<4xindex>} : () -> !tosa.shape<4>
+  %s = tosa.slice %a, %start, %size : (tensor<1x4x4x1xf32>, !tosa.shape<4>, !tosa.shape<4>) -> tensor<1x2x2x1xf32>
+  %q = qe.fake_quant %s bits(8) scales([0.5]) zero_points([0]) rounding(rne) : tensor<1x2x2x1xf32>
+  return %q : tensor<1x2x2x1xf32>
+}
