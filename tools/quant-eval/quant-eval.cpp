@@ -396,6 +396,9 @@ int inferCommand(int argc, char **argv) {
   auto input = readNpy(inputNpy);
   if (!input)
     return fail(input.takeError());
+  // A detector's outputs come out concatenated per sample, in order.
+  if (auto shapes = concatenateOutputs(*module); !shapes)
+    return fail(shapes.takeError());
   auto model = compile(*module);
   if (!model)
     return fail(model.takeError());
