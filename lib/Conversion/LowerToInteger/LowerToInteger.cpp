@@ -40,7 +40,7 @@ struct Grid {
   int64_t zeroPoint;
   num::QuantRange range;
   unsigned storageBits;
-  num::Rounding rounding;
+  RoundingMode rounding; // the fake quant's
 
   bool sameAs(const Grid &o) const {
     return scale == o.scale && zeroPoint == o.zeroPoint &&
@@ -83,7 +83,7 @@ FailureOr<Grid> getActivationGrid(FakeQuantOp fq, std::string &why) {
   g.zeroPoint = fq.getZeroPoints()[0];
   g.range = fq.getRange();
   g.storageBits = fq.getBits() <= 8 ? 8 : 16;
-  g.rounding = toNumerics(fq.getRounding());
+  g.rounding = fq.getRounding();
   if (fq.getIsUnsigned() && fq.getBits() == g.storageBits) {
     int64_t offset = int64_t(1) << (g.storageBits - 1);
     g.zeroPoint -= offset;
@@ -277,16 +277,12 @@ Value IntegerLowering::quantizeAtBoundary(Value x, const Grid &grid) {
   Operation *def = x.getDefiningOp();
   if (def && movesValues(def))
     return moveIntegers(def, quantizeAtBoundary(def->getOperand(0), grid));
-  RoundingMode mode =
-      grid.rounding == num::Rounding::HalfToEven         ? RoundingMode::RNE
-      : grid.rounding == num::Rounding::HalfAwayFromZero ? RoundingMode::RHAZ
-                                                         : RoundingMode::RHU;
-  return QuantizeOp::create(b, x.getLoc(), withElementType(x.getType(), elem),
-                            x, b.getF64FloatAttr(grid.scale),
-                            b.getI64IntegerAttr(grid.zeroPoint),
-                            b.getI64IntegerAttr(grid.range.qmin),
-                            b.getI64IntegerAttr(grid.range.qmax),
-                            RoundingModeAttr::get(b.getContext(), mode));
+  return QuantizeOp::create(
+      b, x.getLoc(), withElementType(x.getType(), elem), x,
+      b.getF64FloatAttr(grid.scale), b.getI64IntegerAttr(grid.zeroPoint),
+      b.getI64IntegerAttr(grid.range.qmin),
+      b.getI64IntegerAttr(grid.range.qmax),
+      RoundingModeAttr::get(b.getContext(), grid.rounding));
 }
 
 LogicalResult IntegerLowering::lowerActivation(FakeQuantOp fq) {
@@ -308,7 +304,7 @@ LogicalResult IntegerLowering::lowerActivation(FakeQuantOp fq) {
     if (lo && hi) {
       auto onGrid = [&](double v) {
         return num::quantize(float(v), float(grid->scale), grid->zeroPoint,
-                             grid->range, grid->rounding);
+                             grid->range, toNumerics(grid->rounding));
       };
       bounds.qmin = std::max(bounds.qmin, onGrid(lo.getValueAsDouble()));
       bounds.qmax = std::min(bounds.qmax, onGrid(hi.getValueAsDouble()));
