@@ -17,6 +17,9 @@
 #include "llvm/Support/TargetSelect.h"
 
 #include <dlfcn.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 #include <numeric>
 
 using namespace mlir;
@@ -94,6 +97,26 @@ concatenateOutputs(ModuleOp module) {
   return shapes;
 }
 
+namespace {
+/// Compiled models allocate their intermediate feature maps with malloc and
+/// free them before returning. glibc serves blocks above 128 KiB with mmap
+/// and returns them with munmap, so every inference paid for page faults
+/// and zeroing of fresh pages (about half of a MobileNetV2 layer's time
+/// here). Raising the thresholds keeps freed maps in the heap for the next
+/// run.
+void keepFreedBuffersMapped() {
+#if defined(__GLIBC__)
+  static bool done = [] {
+    // 32 MiB is the largest mmap threshold glibc accepts on 64-bit hosts.
+    mallopt(M_MMAP_THRESHOLD, 32 << 20);
+    mallopt(M_TRIM_THRESHOLD, 256 << 20);
+    return true;
+  }();
+  (void)done;
+#endif
+}
+} // namespace
+
 CompiledModel::~CompiledModel() {
   if (sharedHandle)
     dlclose(sharedHandle);
@@ -137,6 +160,7 @@ CompiledModel::compileJIT(ModuleOp module, const CodegenOptions &options) {
   if (!symbol)
     return symbol.takeError();
 
+  keepFreedBuffersMapped();
   std::unique_ptr<CompiledModel> model(new CompiledModel());
   model->sig = std::move(*sig);
   model->engine = std::move(*engine);
@@ -156,6 +180,7 @@ CompiledModel::loadShared(const std::string &path, ModelSignature signature) {
     return llvm::createStringError(llvm::Twine(path) +
                                    " does not export _mlir_ciface_main");
   }
+  keepFreedBuffersMapped();
   std::unique_ptr<CompiledModel> model(new CompiledModel());
   model->sig = std::move(signature);
   model->sharedHandle = handle;

@@ -74,18 +74,30 @@ void mlir::qe::buildLowerToLLVMPipeline(OpPassManager &pm,
       "tosa-to-linalg-named,tosa-to-linalg,"
       "tosa-to-arith{include-apply-rescale=true},tosa-to-tensor),"
       "canonicalize,cse,"
-      "func.func(linalg-fuse-elementwise-ops,qe-vectorize-contractions),"
-      "canonicalize,cse,"
+      "func.func(linalg-fuse-elementwise-ops,linalg-fold-unit-extent-dims,"
+      "canonicalize,cse,qe-vectorize-contractions,qe-vectorize-elementwise),"
+      // No CSE from here to bufferization: it would merge the destinations
+      // the vectorization passes unshared, and bring back copies.
+      "canonicalize,"
+      // Producers of padded tensors write into the padded buffer directly.
+      "eliminate-empty-tensors,"
       "one-shot-bufferize{bufferize-function-boundaries "
       "function-boundary-type-conversion=identity-layout-map},"
+      // Bufferized tiles copy onto themselves; those copies fold only
+      // after CSE has made source and target the same value.
+      "canonicalize,cse,canonicalize,"
       // Results become caller-owned out-parameters: the runner allocates
       // the output and the model never hands out memory to free.
       "buffer-results-to-out-params{hoist-static-allocs=true "
       "modify-public-functions=true},"
       "buffer-deallocation-pipeline,"
-      "func.func(convert-linalg-to-loops),"
+      "func.func(qe-vectorize-copies,convert-linalg-to-loops),"
       "func.func(convert-vector-to-scf{full-unroll=true}),"
       "lower-affine,convert-scf-to-cf,"
+      // Poison vectors (from vectorized index arithmetic) become LLVM
+      // poison before their n-D users are unrolled, so the casts between
+      // the two forms cancel.
+      "convert-ub-to-llvm,"
       "convert-vector-to-llvm{vector-contract-lowering=outerproduct},"
       // expand-strided-metadata introduces affine.apply: lower it again.
       "convert-math-to-llvm,expand-strided-metadata,lower-affine,"

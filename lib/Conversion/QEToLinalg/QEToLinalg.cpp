@@ -8,6 +8,7 @@
 
 #include "quant-eval/Conversion/Passes.h"
 #include "quant-eval/Dialect/QE/IR/QEOps.h"
+#include "quant-eval/Dialect/QE/Utils/ConstantUtils.h"
 #include "quant-eval/Numerics/QKeras.h"
 
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -306,14 +307,24 @@ struct BatchNormLowering : OpConversionPattern<BatchNormOp> {
 
     // With constant statistics, scale / sqrt(variance + eps) is computed
     // once here instead of for every element.
-    DenseFPElementsAttr scale, variance;
-    if (matchPattern(op.getScale(), m_Constant(&scale)) &&
-        matchPattern(op.getVariance(), m_Constant(&variance))) {
+    // Imported statistics are often resource blobs (f32); f16 models hold
+    // dense elements.
+    auto constantValues = [](Value v) -> std::optional<SmallVector<double>> {
+      if (std::optional<std::vector<float>> f32 = getConstantFloats(v))
+        return SmallVector<double>(f32->begin(), f32->end());
+      DenseFPElementsAttr dense;
+      if (!matchPattern(v, m_Constant(&dense)))
+        return std::nullopt;
+      return llvm::map_to_vector(dense.getValues<APFloat>(),
+                                 [](APFloat x) { return x.convertToDouble(); });
+    };
+    std::optional<SmallVector<double>> scale = constantValues(op.getScale());
+    std::optional<SmallVector<double>> variance =
+        constantValues(op.getVariance());
+    if (scale && variance && scale->size() == variance->size()) {
       SmallVector<double> inv;
-      for (auto [g, v] :
-           llvm::zip(scale.getValues<APFloat>(), variance.getValues<APFloat>()))
-        inv.push_back(g.convertToDouble() /
-                      std::sqrt(v.convertToDouble() + eps));
+      for (auto [g, v] : llvm::zip(*scale, *variance))
+        inv.push_back(g / std::sqrt(v + eps));
       Value invTensor = paramTensor(rewriter, loc, compute, inv);
       Value result = buildElementwise(
           rewriter, loc, adaptor.getInput(),

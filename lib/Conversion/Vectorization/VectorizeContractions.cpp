@@ -2,6 +2,9 @@
 
 #include "quant-eval/Conversion/Passes.h"
 
+#include "TilingUtils.h"
+
+#include "mlir/Dialect/Arith/Utils/Utils.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
 #include "mlir/Dialect/Tensor/Transforms/Transforms.h"
@@ -10,6 +13,7 @@
 #include "mlir/Dialect/Vector/Transforms/VectorRewritePatterns.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "mlir/Transforms/LoopInvariantCodeMotionUtils.h"
 
 namespace mlir::qe {
 #define GEN_PASS_DEF_VECTORIZECONTRACTIONS
@@ -98,6 +102,40 @@ void rewriteUnitMultiplierDepthwise(IRRewriter &rewriter,
   rewriter.replaceOp(op, expanded);
 }
 
+/// insert_slice(transfer_write(v, extract_slice(T)), T), extracting and
+/// inserting the same slice, is transfer_write(v, T) at the slice's offsets.
+/// Tiled convolutions come out in the first form (the 1-D decomposition
+/// rank-reduces the slice, which the upstream folders do not handle); only
+/// the second lets the accumulator be hoisted out of the reduction loops.
+struct FoldSliceRoundTripIntoTransferWrite
+    : OpRewritePattern<tensor::InsertSliceOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(tensor::InsertSliceOp insert,
+                                PatternRewriter &rewriter) const override {
+    auto write = insert.getSource().getDefiningOp<vector::TransferWriteOp>();
+    if (!write || !write->hasOneUse() || write.getMask() ||
+        !write.hasPureTensorSemantics())
+      return rewriter.notifyMatchFailure(insert, "no transfer_write source");
+    auto extract = write.getBase().getDefiningOp<tensor::ExtractSliceOp>();
+    if (!extract || extract.getSource() != insert.getDest() ||
+        !extract.isSameAs(insert,
+                          [](OpFoldResult a, OpFoldResult b) {
+                            return isEqualConstantIntOrValue(a, b);
+                          }) ||
+        extract.getType().getRank() != insert.getDestType().getRank())
+      return rewriter.notifyMatchFailure(insert, "not a slice round trip");
+    if (!llvm::all_of(write.getIndices(),
+                      [](Value v) { return isZeroInteger(v); }))
+      return rewriter.notifyMatchFailure(insert, "write not at the origin");
+    SmallVector<Value> offsets = getValueOrCreateConstantIndexOp(
+        rewriter, insert.getLoc(), insert.getMixedOffsets());
+    rewriter.replaceOpWithNewOp<vector::TransferWriteOp>(
+        insert, write.getVector(), insert.getDest(), offsets,
+        write.getPermutationMapAttr(), write.getInBoundsAttr());
+    return success();
+  }
+};
+
 struct VectorizeContractionsPass
     : public qe::impl::VectorizeContractionsBase<VectorizeContractionsPass> {
   using Base::Base;
@@ -142,6 +180,8 @@ struct VectorizeContractionsPass
     for (linalg::DepthwiseConv2DNhwcHwcmOp op : hwcm)
       rewriteUnitMultiplierDepthwise(rewriter, op);
 
+    qe::unshareFilledDestinations(func);
+
     // 1. Tile.
     SmallVector<linalg::LinalgOp> targets;
     func.walk([&](linalg::LinalgOp op) {
@@ -161,22 +201,9 @@ struct VectorizeContractionsPass
       // (vectorizable without masks): take the largest divisor of each
       // range that does not exceed the requested size.
       SmallVector<int64_t> ranges = op.getStaticLoopRanges();
-      for (auto [size, range] : llvm::zip(sizes, ranges)) {
-        if (size <= 0 || size >= range) {
-          size = size <= 0 ? 0 : range;
-          continue;
-        }
-        while (range % size != 0)
-          --size;
-      }
-      scf::SCFTilingOptions options;
-      options.setTileSizes(getAsIndexOpFoldResult(ctx, sizes));
-      rewriter.setInsertionPoint(op);
-      FailureOr<scf::SCFTilingResult> tiled = scf::tileUsingSCF(
-          rewriter, cast<TilingInterface>(op.getOperation()), options);
-      if (failed(tiled))
-        continue;
-      rewriter.replaceOp(op, tiled->replacements);
+      for (auto [size, range] : llvm::zip(sizes, ranges))
+        size = size <= 0 ? 0 : qe::largestDivisorAtMost(range, size);
+      (void)qe::tileWithLoops(rewriter, op, sizes);
     }
 
     // 2. Tiled convolutions have one kernel row: make them 1-D.
@@ -196,20 +223,8 @@ struct VectorizeContractionsPass
               linalg::MatmulOp, linalg::BatchMatmulOp>(op))
         tiles.push_back(op);
     });
-    for (linalg::LinalgOp op : tiles) {
-      rewriter.setInsertionPoint(op);
-      FailureOr<linalg::VectorizationResult> result = linalg::vectorize(
-          rewriter, op, /*inputVectorSizes=*/{}, /*inputScalableVecDims=*/{},
-          /*vectorizeNDExtract=*/false, /*flatten1DDepthwiseConv=*/false,
-          /*assumeDynamicDimsMatchVecSizes=*/false,
-          /*createNamedContraction=*/true);
-      if (failed(result))
-        continue;
-      if (result->replacements.empty())
-        rewriter.eraseOp(op);
-      else
-        rewriter.replaceOp(op, result->replacements);
-    }
+    for (linalg::LinalgOp op : tiles)
+      (void)qe::vectorizeInPlace(rewriter, op, /*createNamedContraction=*/true);
 
     // Clean up: contractions in canonical form, slices folded into
     // transfers (or bufferization makes copies of every tile).
@@ -217,8 +232,19 @@ struct VectorizeContractionsPass
     vector::populateVectorReductionToContractPatterns(patterns);
     vector::populateVectorTransferPermutationMapLoweringPatterns(patterns);
     tensor::populateFoldTensorSubsetIntoVectorTransferPatterns(patterns);
+    patterns.add<FoldSliceRoundTripIntoTransferWrite>(ctx);
     if (failed(applyPatternsGreedily(func, std::move(patterns))))
       return signalPassFailure();
+
+    // Keep each tile's accumulator in registers across the reduction loops
+    // (kernel rows and columns, input-channel tiles): innermost loops first,
+    // so that the accumulator climbs out of the whole reduction nest.
+    SmallVector<scf::ForOp> loops;
+    func.walk<WalkOrder::PostOrder>(
+        [&](scf::ForOp loop) { loops.push_back(loop); });
+    for (scf::ForOp loop : loops)
+      hoistLoopInvariantSubsets(rewriter,
+                                cast<LoopLikeOpInterface>(loop.getOperation()));
   }
 };
 } // namespace

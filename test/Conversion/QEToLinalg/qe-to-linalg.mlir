@@ -110,6 +110,31 @@ func.func @batch_norm_constant(%x: tensor<1x2xf32>, %p: tensor<2xf32>) -> tensor
 
 // -----
 
+// Imported statistics are resource blobs (tosa.const): folded the same way.
+// The blobs hold 2, 6 and 3, 8 as little-endian f32 after the 4-byte
+// alignment header (0x40000000 is 2.0, 0x40C00000 is 6.0, 0x40400000 is 3.0,
+// 0x41000000 is 8.0).
+// CHECK-LABEL: func @batch_norm_resource
+// CHECK: arith.constant dense<[1.000000e+00, 2.000000e+00]> : tensor<2xf32>
+// CHECK-NOT: math.sqrt
+func.func @batch_norm_resource(%x: tensor<1x2xf32>, %p: tensor<2xf32>) -> tensor<1x2xf32> {
+  %g = "tosa.const"() <{values = dense_resource<gamma> : tensor<2xf32>}> : () -> tensor<2xf32>
+  %v = "tosa.const"() <{values = dense_resource<variance> : tensor<2xf32>}> : () -> tensor<2xf32>
+  %0 = qe.batch_norm %x, %g, %p, %p, %v axis(1) epsilon(1.0) : tensor<1x2xf32>, tensor<2xf32>
+  return %0 : tensor<1x2xf32>
+}
+
+{-#
+  dialect_resources: {
+    builtin: {
+      gamma: "0x04000000000000400000C040",
+      variance: "0x040000000000404000000041"
+    }
+  }
+#-}
+
+// -----
+
 // qe.quantize: the fake quant's arithmetic up to the clamp (bounds
 // qmin - z = -128 + 118 = -10 and qmax - z = 245), NaN to 0 before adding
 // z back, then the conversion. The f32 scale is the attribute's value.

@@ -56,3 +56,27 @@ func.func @filter_transpose(%x: tensor<1x1x1x2xf32>, %init: tensor<1x1x1x2xf32>)
          ins(%x, %w : tensor<1x1x1x2xf32>, tensor<2x1x1x2xf32>) outs(%init : tensor<1x1x1x2xf32>) -> tensor<1x1x1x2xf32>
   return %0 : tensor<1x1x1x2xf32>
 }
+
+// -----
+
+// The accumulator tile stays in registers across the reduction loops (kernel
+// row, kernel column, input-channel tiles): it is read once before them and
+// written once after them, and the contraction inside adds into the loop's
+// vector iter_arg.
+// CHECK-LABEL: func @accumulator_hoisted
+// CHECK: %[[ACC:.*]] = vector.transfer_read %{{.*}} : tensor<1x8x8x16xf32>, vector<1x8x8xf32>
+// CHECK: scf.for {{.*}} iter_args({{.*}}, %[[A1:.*]] = %[[ACC]]) -> (tensor<1x8x8x16xf32>, vector<1x8x8xf32>)
+// CHECK: scf.for {{.*}} -> (tensor<1x8x8x16xf32>, vector<1x8x8xf32>)
+// CHECK: scf.for {{.*}} iter_args({{.*}}, %[[A3:.*]] = %{{.*}}) -> (tensor<1x8x8x16xf32>, vector<1x8x8xf32>)
+// CHECK-NOT: vector.transfer_write
+// CHECK: vector.contract {{.*}} %[[A3]]
+// CHECK: }
+// CHECK: }
+// CHECK: }
+// CHECK: vector.transfer_write {{.*}} : vector<1x8x8xf32>, tensor<1x8x8x16xf32>
+func.func @accumulator_hoisted(%x: tensor<1x10x10x16xf32>, %init: tensor<1x8x8x16xf32>) -> tensor<1x8x8x16xf32> {
+  %w = arith.constant dense<1.0> : tensor<16x3x3x16xf32>
+  %0 = linalg.conv_2d_nhwc_fhwc {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+         ins(%x, %w : tensor<1x10x10x16xf32>, tensor<16x3x3x16xf32>) outs(%init : tensor<1x8x8x16xf32>) -> tensor<1x8x8x16xf32>
+  return %0 : tensor<1x8x8x16xf32>
+}

@@ -1,0 +1,73 @@
+//===- TilingUtils.cpp - Helpers shared by the vectorization passes -------===//
+
+#include "TilingUtils.h"
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "mlir/IR/IRMapping.h"
+
+#include <algorithm>
+
+using namespace mlir;
+
+int64_t mlir::qe::largestDivisorAtMost(int64_t range, int64_t size) {
+  size = std::max<int64_t>(1, std::min(size, range));
+  while (range % size != 0)
+    --size;
+  return size;
+}
+
+void mlir::qe::unshareFilledDestinations(func::FuncOp func) {
+  OpBuilder builder(func.getContext());
+  SmallVector<OpOperand *> shared;
+  func.walk([&](DestinationStyleOpInterface op) {
+    for (OpOperand &init : op.getDpsInitsMutable()) {
+      auto fill = init.get().getDefiningOp<linalg::FillOp>();
+      if (fill && !fill->hasOneUse())
+        shared.push_back(&init);
+    }
+  });
+  for (OpOperand *init : shared) {
+    auto fill = init->get().getDefiningOp<linalg::FillOp>();
+    if (fill->hasOneUse())
+      continue; // the last user keeps the original
+    builder.setInsertionPoint(init->getOwner());
+    IRMapping mapping;
+    if (auto empty = fill.getOutputs()[0].getDefiningOp<tensor::EmptyOp>())
+      mapping.map(empty.getResult(), builder.clone(*empty)->getResult(0));
+    init->set(builder.clone(*fill, mapping)->getResult(0));
+  }
+}
+
+FailureOr<SmallVector<Operation *>>
+mlir::qe::tileWithLoops(RewriterBase &rewriter, linalg::LinalgOp op,
+                        ArrayRef<int64_t> sizes) {
+  scf::SCFTilingOptions options;
+  options.setTileSizes(getAsIndexOpFoldResult(op->getContext(), sizes));
+  rewriter.setInsertionPoint(op);
+  FailureOr<scf::SCFTilingResult> tiled = scf::tileUsingSCF(
+      rewriter, cast<TilingInterface>(op.getOperation()), options);
+  if (failed(tiled))
+    return failure();
+  rewriter.replaceOp(op, tiled->replacements);
+  return tiled->tiledOps;
+}
+
+bool mlir::qe::vectorizeInPlace(RewriterBase &rewriter, linalg::LinalgOp op,
+                                bool createNamedContraction) {
+  rewriter.setInsertionPoint(op);
+  FailureOr<linalg::VectorizationResult> result = linalg::vectorize(
+      rewriter, op, /*inputVectorSizes=*/{}, /*inputScalableVecDims=*/{},
+      /*vectorizeNDExtract=*/false, /*flatten1DDepthwiseConv=*/false,
+      /*assumeDynamicDimsMatchVecSizes=*/false, createNamedContraction);
+  if (failed(result))
+    return false;
+  if (result->replacements.empty())
+    rewriter.eraseOp(op);
+  else
+    rewriter.replaceOp(op, result->replacements);
+  return true;
+}

@@ -1,0 +1,41 @@
+//===- TilingUtils.h - Helpers shared by the vectorization passes -*- C++
+//-*-===//
+
+#ifndef QUANT_EVAL_LIB_CONVERSION_VECTORIZATION_TILINGUTILS_H
+#define QUANT_EVAL_LIB_CONVERSION_VECTORIZATION_TILINGUTILS_H
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/IR/PatternMatch.h"
+
+#include <cstdint>
+
+namespace mlir::qe {
+
+/// The largest divisor of `range` that does not exceed `size` (at least 1):
+/// tiles that divide their loops are static and vectorize without masks.
+int64_t largestDivisorAtMost(int64_t range, int64_t size);
+
+/// Gives every linalg op its own destination. CSE merges identical
+/// `tensor.empty` + `linalg.fill` pairs (every zero-initialized accumulator
+/// of one shape, every padded buffer of one shape), and bufferization must
+/// then copy the shared tensor for all but one writer: a full feature-map
+/// copy per layer. Cloning the fill per user removes the copies; run it
+/// before tiling, and no CSE between it and bufferization.
+void unshareFilledDestinations(func::FuncOp func);
+
+/// Tiles `op` with `scf.for` loops (a zero size leaves a loop untiled) and
+/// replaces it; returns the tiled ops inside the loops, or failure with the
+/// op unchanged.
+FailureOr<SmallVector<Operation *>> tileWithLoops(RewriterBase &rewriter,
+                                                  linalg::LinalgOp op,
+                                                  ArrayRef<int64_t> sizes);
+
+/// Vectorizes `op` in place (static shapes); false leaves it unchanged.
+/// `createNamedContraction` emits vector.contract for contractions.
+bool vectorizeInPlace(RewriterBase &rewriter, linalg::LinalgOp op,
+                      bool createNamedContraction = false);
+
+} // namespace mlir::qe
+
+#endif // QUANT_EVAL_LIB_CONVERSION_VECTORIZATION_TILINGUTILS_H
