@@ -7,6 +7,8 @@
 #include "mlir/Dialect/Tosa/IR/TosaOps.h"
 #include "mlir/IR/Matchers.h"
 
+#include <optional>
+
 using namespace mlir;
 
 namespace quant_eval {
@@ -63,6 +65,69 @@ ParameterSize measureParameters(ModuleOp module) {
     size.storedBits += n * fq.getBits() + grids * (32 + fq.getBits());
   });
   return size;
+}
+
+/// The static shape of `v`, or nothing.
+static std::optional<ArrayRef<int64_t>> staticShape(Value v) {
+  auto type = dyn_cast<RankedTensorType>(v.getType());
+  if (!type || !type.hasStaticShape())
+    return std::nullopt;
+  return type.getShape();
+}
+
+static int64_t product(ArrayRef<int64_t> dims) {
+  int64_t n = 1;
+  for (int64_t d : dims)
+    n *= d;
+  return n;
+}
+
+MacCount countMacs(ModuleOp module) {
+  MacCount count;
+  module.walk([&](Operation *op) {
+    // TOSA's layouts: conv2d input NHWC, weight [OC, KH, KW, IC], output
+    // NHWC: every output element takes KH*KW*IC MACs. conv3d likewise
+    // with [OC, KD, KH, KW, IC]. depthwise_conv2d weight [KH, KW, C, M],
+    // output [N, OH, OW, C*M]: KH*KW per output element. transpose_conv2d
+    // weight [OC, KH, KW, IC]: every input element meets OC*KH*KW weights.
+    // matmul [N, H, C] x [N, C, W] -> [N, H, W]: C per output element.
+    auto convLike = [&](Value weight, Value output, int64_t &into,
+                        bool perInput = false, Value input = {}) {
+      auto w = staticShape(weight), o = staticShape(output);
+      std::optional<ArrayRef<int64_t>> in;
+      if (perInput)
+        in = staticShape(input);
+      if (!w || !o || (perInput && !in) || w->empty()) {
+        ++count.unknownOps;
+        return;
+      }
+      if (perInput)
+        into += product(*in) * product(w->drop_back());
+      else
+        into += product(*o) * product(w->drop_front());
+    };
+    if (auto conv = dyn_cast<tosa::Conv2DOp>(op))
+      convLike(conv.getWeight(), conv.getOutput(), count.convolution);
+    else if (auto conv = dyn_cast<tosa::Conv3DOp>(op))
+      convLike(conv.getWeight(), conv.getOutput(), count.convolution);
+    else if (auto conv = dyn_cast<tosa::TransposeConv2DOp>(op))
+      convLike(conv.getWeight(), conv.getOutput(), count.convolution,
+               /*perInput=*/true, conv.getInput());
+    else if (auto dw = dyn_cast<tosa::DepthwiseConv2DOp>(op)) {
+      auto w = staticShape(dw.getWeight()), o = staticShape(dw.getOutput());
+      if (!w || !o || w->size() != 4)
+        ++count.unknownOps;
+      else
+        count.depthwise += product(*o) * (*w)[0] * (*w)[1];
+    } else if (auto mm = dyn_cast<tosa::MatMulOp>(op)) {
+      auto a = staticShape(mm.getA()), o = staticShape(mm.getOutput());
+      if (!a || !o || a->size() != 3)
+        ++count.unknownOps;
+      else
+        count.matmul += product(*o) * (*a)[2];
+    }
+  });
+  return count;
 }
 
 llvm::StringMap<std::string> getModelMetadata(ModuleOp module) {

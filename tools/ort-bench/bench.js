@@ -1,9 +1,11 @@
-// Times an ONNX model in ONNX Runtime (CPU execution provider, one intra-op
-// thread, batch 1) on a deterministic pseudo-random input, the same way
-// `quant-eval bench` does: W untimed runs, then N timed ones; prints one
-// JSON line with the median and p90 in milliseconds.
+// Times an ONNX model in ONNX Runtime (CPU execution provider, T intra-op
+// threads, default 1; batch 1) on a deterministic pseudo-random input, the
+// same way `quant-eval bench` does: W untimed runs, then N timed ones;
+// prints one JSON line with the median and p90 in milliseconds and every
+// timed run (times_ms).
 //
 //   node bench.js MODEL.onnx [--repeat N] [--warmup W] [--batch B]
+//                            [--threads T|all]
 'use strict';
 const ort = require('onnxruntime-node');
 
@@ -22,9 +24,13 @@ async function main() {
   const path = args[0];
   const repeat = opt('--repeat', 21), warmup = opt('--warmup', 3);
   const batch = opt('--batch', 1);
+  const t = args.indexOf('--threads');
+  const threads = t >= 0 && args[t + 1] === 'all'
+    ? require('os').availableParallelism() : opt('--threads', 1);
+  if (!(threads >= 1)) throw new Error('--threads takes a count or all');
   const session = await ort.InferenceSession.create(path, {
     executionProviders: ['cpu'],
-    intraOpNumThreads: 1,
+    intraOpNumThreads: threads,
     interOpNumThreads: 1,
     graphOptimizationLevel: 'all',
   });
@@ -49,12 +55,14 @@ async function main() {
     await session.run(feeds);
     times.push(Number(process.hrtime.bigint() - t0) / 1e6 / dims[0]);
   }
-  times.sort((a, b) => a - b);
+  const sorted = [...times].sort((a, b) => a - b);
   console.log(JSON.stringify({
-    runtime: 'onnxruntime-node ' + require('onnxruntime-node/package.json').version,
-    model: path, batch: dims[0], threads: 1, runs: repeat, warmup,
-    latency_ms_median: percentile(times, 0.5),
-    latency_ms_p90: percentile(times, 0.9),
+    runtime: 'onnxruntime', precision: 'f32',
+    version: 'onnxruntime-node ' + require('onnxruntime-node/package.json').version,
+    model: path, batch: dims[0], threads, runs: repeat, warmup,
+    latency_ms_median: percentile(sorted, 0.5),
+    latency_ms_p90: percentile(sorted, 0.9),
+    times_ms: times,
   }));
 }
 

@@ -3,16 +3,19 @@
 //   quant-eval run MODEL (.onnx | .onnxtxt | .mlir) --dataset fashion-mnist
 //       --split test [--limit N] [--batch B] [--json FILE]
 //   quant-eval infer MODEL --input X.npy --output Y.npy
-//   quant-eval bench MODEL [--repeat N] [--warmup W] [--json FILE]
+//   quant-eval bench MODEL [--rounds R] [--threads 1,all] [--repeat N]
+//       [--warmup W] [--torch-model NAME] [--peers pytorch,onnxruntime]
+//       [--calibration-dataset SPEC] [--json FILE]
 //   quant-eval calibrate MODEL --dataset fashion-mnist --split train
 //       --samples N --output STATS.json
 //
 // `run` compiles the model to native code, runs it over a data set and
 // reports top-1/top-5 accuracy, parameter size and latency per sample.
-// `infer` runs it once on an array a user brings; `bench` measures latency
-// at batch 1 (a benchmark command, never a timed test). `calibrate` probes
-// the activations a quantized model requantizes (qe-insert-observers), runs
-// the float model on training samples and writes their statistics for
+// `infer` runs it once on an array a user brings; `bench` measures the
+// latency of its float and int8 code at batch 1 against the peer runtimes
+// present (a benchmark command, never a timed test; see Bench.h). `calibrate`
+// probes the activations a quantized model requantizes (qe-insert-observers),
+// runs the float model on training samples and writes their statistics for
 // qe-apply-calibration.
 //
 //===----------------------------------------------------------------------===//
@@ -28,6 +31,7 @@
 #include "quant-eval/Runtime/ModelStats.h"
 #include "quant-eval/Runtime/Preprocess.h"
 
+#include "Bench.h"
 #include "Matrix.h"
 #include "Recommend.h"
 #include "Sensitivity.h"
@@ -61,8 +65,10 @@ namespace cl = llvm::cl;
 
 namespace {
 cl::OptionCategory runCategory("quant-eval run options");
+cl::OptionCategory benchCategory("quant-eval bench options");
 cl::opt<std::string> modelPath(cl::Positional, cl::desc("<model>"),
-                               cl::init(""), cl::cat(runCategory));
+                               cl::init(""), cl::cat(runCategory),
+                               cl::cat(benchCategory));
 cl::opt<std::string> datasetName(
     "dataset",
     cl::desc("fashion-mnist, idx:IMAGES,LABELS or npy:INPUTS.npy,LABELS.npy"),
@@ -76,15 +82,20 @@ cl::opt<int64_t> batch("batch",
                                 "keeps its own)"),
                        cl::init(1), cl::cat(runCategory));
 cl::opt<std::string> jsonPath("json", cl::desc("Also write the results here"),
-                              cl::init(""), cl::cat(runCategory));
+                              cl::init(""), cl::cat(runCategory),
+                              cl::cat(benchCategory));
 cl::opt<std::string>
     dumpOutputs("dump-outputs",
                 cl::desc("Write every sample's model output to this .npy"),
                 cl::init(""), cl::cat(runCategory));
-cl::opt<int> warmup("warmup", cl::desc("Untimed runs before timing"),
-                    cl::init(3), cl::cat(runCategory));
-cl::opt<int> repeat("repeat", cl::desc("Timed runs of one batch"), cl::init(21),
-                    cl::cat(runCategory));
+cl::opt<int> warmup("warmup",
+                    cl::desc("Untimed runs before timing (bench: per round "
+                             "and runtime)"),
+                    cl::init(3), cl::cat(runCategory), cl::cat(benchCategory));
+cl::opt<int> repeat("repeat",
+                    cl::desc("Timed runs of one batch (bench: per round and "
+                             "runtime)"),
+                    cl::init(21), cl::cat(runCategory), cl::cat(benchCategory));
 cl::opt<std::string> meanOpt("mean", cl::desc("Override the mean, e.g. 0.286"),
                              cl::init(""), cl::cat(runCategory));
 cl::opt<std::string> stdOpt("std", cl::desc("Override the std"), cl::init(""),
@@ -141,8 +152,10 @@ cl::opt<std::string> detectionCalibrationDataset(
 cl::opt<std::string> calibrationDataset(
     "calibration-dataset",
     cl::desc("matrix: training data for PTQ calibration when --dataset is "
-             "not fashion-mnist (idx:IMAGES,LABELS or npy:X.npy,Y.npy)"),
-    cl::init(""), cl::cat(matrixCategory));
+             "not fashion-mnist; bench: data to calibrate the int8 model on "
+             "instead of pseudo-random inputs (fashion-mnist, "
+             "idx:IMAGES,LABELS or npy:X.npy,Y.npy)"),
+    cl::init(""), cl::cat(matrixCategory), cl::cat(benchCategory));
 cl::opt<std::string>
     sensitivityMethod("method",
                       cl::desc("sensitivity: the PTQ pipeline, e.g. ptq-4bit"),
@@ -180,6 +193,34 @@ cl::opt<int> stepTimeout(
     "step-timeout",
     cl::desc("matrix: seconds a step may take before its cell fails"),
     cl::init(3600), cl::cat(matrixCategory));
+
+cl::opt<int> benchRounds("rounds",
+                         cl::desc("bench: interleaved rounds over all "
+                                  "runtimes and thread counts"),
+                         cl::init(3), cl::cat(benchCategory));
+// LLVM registers a global --threads of its own: bench's is spelled
+// --bench-threads internally, and benchCommand maps --threads onto it.
+cl::list<std::string> benchThreads(
+    "bench-threads",
+    cl::desc("bench: thread counts, comma-separated; 'all' is every CPU this "
+             "process may run on (default 1,all; quant-eval's own code "
+             "always uses 1). Spelled --threads on the command line"),
+    cl::CommaSeparated, cl::cat(benchCategory));
+cl::opt<int64_t>
+    benchSamples("calibration-samples",
+                 cl::desc("bench: inputs to calibrate ptq-int8 on (default 8)"),
+                 cl::init(8), cl::cat(benchCategory));
+cl::opt<std::string> torchModel(
+    "torch-model",
+    cl::desc("bench: the torchvision or zoo architecture of the ONNX model "
+             "for the PyTorch peer (default: the file's stem, e.g. "
+             "resnet50)"),
+    cl::init(""), cl::cat(benchCategory));
+cl::list<std::string>
+    benchPeers("peers",
+               cl::desc("bench: peers to run, comma-separated: pytorch, "
+                        "onnxruntime, or none (default: both, when present)"),
+               cl::CommaSeparated, cl::cat(benchCategory));
 
 int fail(const llvm::Twine &message) {
   // Messages that name their command ("quant-eval matrix: ...") carry the
@@ -248,10 +289,11 @@ OwningOpRef<ModuleOp> loadModel(MLIRContext &ctx, const std::string &path) {
 llvm::Error loadDetectionDataset(llvm::StringRef spec, ImageDataset &data,
                                  std::vector<num::GroundTruth> &truth);
 
-llvm::Expected<ImageDataset> loadDataset() {
-  llvm::StringRef name(datasetName);
+llvm::Expected<ImageDataset> loadDataset(llvm::StringRef spec,
+                                         const std::string &splitName) {
+  llvm::StringRef name(spec);
   if (name == "fashion-mnist")
-    return loadFashionMNIST(split);
+    return loadFashionMNIST(splitName);
   // Detection canvases: calibration needs their images only.
   if (name.consume_front("det:")) {
     ImageDataset data;
@@ -289,7 +331,7 @@ llvm::Expected<ImageDataset> loadDataset() {
       ds.labels.push_back(static_cast<int64_t>(v));
     return ds;
   }
-  return llvm::createStringError("unknown --dataset '" + datasetName + "'");
+  return llvm::createStringError("unknown data set '" + spec + "'");
 }
 
 struct Latency {
@@ -333,52 +375,6 @@ Latency measureLatency(const CompiledModel &model, const float *input,
   }
   return {percentile(perSampleMs, 0.5), percentile(perSampleMs, 0.9),
           int(perSampleMs.size())};
-}
-
-/// quant-eval bench: latency at batch 1 on one thread (compiled models are
-/// single-threaded), on a deterministic pseudo-random input.
-int benchCommand(int argc, char **argv) {
-  cl::HideUnrelatedOptions(runCategory);
-  cl::ParseCommandLineOptions(argc, argv, "quant-eval bench\n");
-  if (modelPath.empty())
-    return fail("quant-eval bench: name the model file");
-  batch = 1;
-  MLIRContext ctx(makeRegistry());
-  ctx.loadAllAvailableDialects();
-  OwningOpRef<ModuleOp> module = loadModel(ctx, modelPath);
-  if (!module)
-    return 1;
-  double compileSeconds = 0;
-  auto model = compileTimed(*module, compileSeconds);
-  if (!model)
-    return fail(model.takeError());
-  const ModelSignature &sig = (*model)->signature();
-  std::vector<float> input(sig.inputElements()), output(sig.outputElements());
-  uint32_t state = 12345;
-  for (float &v : input) {
-    state = state * 1664525u + 1013904223u;
-    v = float(state >> 8) / float(1 << 24) * 2.0f - 1.0f;
-  }
-  Latency latency =
-      measureLatency(**model, input.data(), output.data(),
-                     sig.inputShape.empty() ? 1 : sig.inputShape[0]);
-  llvm::outs() << llvm::format(
-      "bench:     %s, batch %lld, 1 thread: %.4f ms median, %.4f ms p90 "
-      "(%d runs after %d warm-up); compile %.2f s\n",
-      modelPath.c_str(),
-      (long long)(sig.inputShape.empty() ? 1 : sig.inputShape[0]),
-      latency.median, latency.p90, latency.runs, int(warmup), compileSeconds);
-  if (!jsonPath.empty()) {
-    llvm::json::Object result{{"model", modelPath},
-                              {"latency_ms_median", latency.median},
-                              {"latency_ms_p90", latency.p90},
-                              {"latency_runs", int64_t(latency.runs)},
-                              {"warmup", int64_t(warmup)},
-                              {"threads", int64_t(1)},
-                              {"compile_seconds", compileSeconds}};
-    return writeJson(jsonPath, std::move(result));
-  }
-  return 0;
 }
 
 int inferCommand(int argc, char **argv) {
@@ -637,6 +633,55 @@ int runDetection(ModuleOp module, const llvm::StringMap<std::string> &meta,
                              });
 }
 
+/// Probes `module` (consumed) with qe-insert-observers and runs it on the
+/// first `samples` of `spec`'s `splitName` split: the statistics
+/// qe-apply-calibration reads.
+llvm::Expected<qe::CalibrationFile> calibrateOn(ModuleOp module,
+                                                llvm::StringRef spec,
+                                                const std::string &splitName,
+                                                int64_t sampleCount) {
+  auto pre = modelPreprocessing(module);
+  if (!pre)
+    return pre.takeError();
+  auto data = loadDataset(spec, splitName);
+  if (!data)
+    return data.takeError();
+  // A detector's several outputs become one; calibration reads only the
+  // input's shape from the signature.
+  if (auto shapes = concatenateOutputs(module); !shapes)
+    return shapes.takeError();
+  auto sig = getModelSignature(module);
+  if (!sig)
+    return sig.takeError();
+  auto geometry = inputGeometry(*pre, sig->inputShape);
+  if (!geometry)
+    return geometry.takeError();
+
+  PassManager pm(module.getContext());
+  pm.addNestedPass<func::FuncOp>(qe::createInsertObservers());
+  if (failed(pm.run(module)))
+    return llvm::createStringError("inserting the calibration probes failed");
+
+  int64_t b = sig->inputShape[0],
+          n = std::min<int64_t>(sampleCount, data->count);
+  CalibrationRun run;
+  run.samples = (n + b - 1) / b;
+  run.bins = bins;
+  // A ragged last batch repeats its last sample; the repeats only weigh
+  // that sample's values a little more.
+  auto fill = [&](int64_t batchIndex, float *input) {
+    return fillBatch(*data, *pre, *geometry, batchIndex * b, b, n, input);
+  };
+  run.fill = fill;
+  auto file = calibrate(module, run);
+  if (!file)
+    return file.takeError();
+  file->dataset = spec.str();
+  file->split = splitName;
+  file->samples = n;
+  return file;
+}
+
 /// quant-eval calibrate: statistics of every requantized activation over
 /// training samples, for qe-apply-calibration.
 int calibrateCommand(int argc, char **argv) {
@@ -660,50 +705,72 @@ int calibrateCommand(int argc, char **argv) {
   OwningOpRef<ModuleOp> module = loadModel(ctx, modelPath);
   if (!module)
     return 1;
-  auto pre = modelPreprocessing(*module);
-  if (!pre)
-    return fail(pre.takeError());
-  auto data = loadDataset();
-  if (!data)
-    return fail(data.takeError());
-  // A detector's several outputs become one; calibration reads only the
-  // input's shape from the signature.
-  if (auto shapes = concatenateOutputs(*module); !shapes)
-    return fail(shapes.takeError());
-  auto sig = getModelSignature(*module);
-  if (!sig)
-    return fail(sig.takeError());
-  auto geometry = inputGeometry(*pre, sig->inputShape);
-  if (!geometry)
-    return fail(geometry.takeError());
-
-  PassManager pm(&ctx);
-  pm.addNestedPass<func::FuncOp>(qe::createInsertObservers());
-  if (failed(pm.run(*module)))
-    return fail("inserting the calibration probes failed");
-
-  int64_t b = sig->inputShape[0], n = std::min<int64_t>(samples, data->count);
-  CalibrationRun run;
-  run.samples = (n + b - 1) / b;
-  run.bins = bins;
-  // A ragged last batch repeats its last sample; the repeats only weigh
-  // that sample's values a little more.
-  auto fill = [&](int64_t batchIndex, float *input) {
-    return fillBatch(*data, *pre, *geometry, batchIndex * b, b, n, input);
-  };
-  run.fill = fill;
-  auto file = calibrate(*module, run);
+  auto file = calibrateOn(*module, datasetName, split, samples);
   if (!file)
     return fail(file.takeError());
-  file->dataset = datasetName;
-  file->split = split;
-  file->samples = n;
   if (auto err = qe::writeCalibrationFile(outputNpy, *file))
     return fail(std::move(err));
-  llvm::outs() << "calibrated " << file->tensors.size() << " tensors on " << n
-               << " " << split << " samples of " << datasetName << ": "
-               << outputNpy << "\n";
+  llvm::outs() << "calibrated " << file->tensors.size() << " tensors on "
+               << file->samples << " " << split << " samples of " << datasetName
+               << ": " << outputNpy << "\n";
   return 0;
+}
+
+/// quant-eval bench: see Bench.h. An ONNX model is imported at batch 1.
+int benchCommand(int argc, char **argv) {
+  // --threads=N / --threads N / -threads ... mean --bench-threads.
+  std::vector<std::string> args(argv, argv + argc);
+  for (std::string &arg : args)
+    for (const char *prefix : {"--threads", "-threads"}) {
+      llvm::StringRef rest(arg);
+      if (rest.consume_front(prefix) && (rest.empty() || rest[0] == '=')) {
+        arg = "--bench-threads" + rest.str();
+        break;
+      }
+    }
+  std::vector<char *> argPtrs;
+  for (std::string &arg : args)
+    argPtrs.push_back(arg.data());
+  argPtrs.push_back(nullptr);
+  cl::HideUnrelatedOptions(benchCategory);
+  cl::ParseCommandLineOptions(argc, argPtrs.data(), "quant-eval bench\n");
+  if (modelPath.empty())
+    return fail("quant-eval bench: name the model file");
+  if (benchSamples < 1)
+    return fail("quant-eval bench: --calibration-samples must be positive");
+  batch = 1;
+  BenchOptions options;
+  options.model = modelPath;
+  options.repeat = repeat;
+  options.warmup = warmup;
+  options.rounds = benchRounds;
+  if (!benchThreads.empty())
+    options.threads.assign(benchThreads.begin(), benchThreads.end());
+  options.jsonPath = jsonPath;
+  options.calibrationDataset = calibrationDataset;
+  options.calibrationSamples = benchSamples;
+  options.torchModel = torchModel;
+  if (!benchPeers.empty()) {
+    options.peers.clear();
+    for (const std::string &p : benchPeers) {
+      if (p != "pytorch" && p != "onnxruntime" && p != "none")
+        return fail("quant-eval bench: --peers takes pytorch, onnxruntime "
+                    "or none, got '" +
+                    p + "'");
+      if (p != "none")
+        options.peers.push_back(p);
+    }
+  }
+  options.loadModel = [](MLIRContext &ctx, const std::string &path) {
+    return loadModel(ctx, path);
+  };
+  std::string spec = calibrationDataset;
+  options.calibrateOnDataset = [spec](ModuleOp module) {
+    return calibrateOn(module, spec, "train", benchSamples);
+  };
+  MLIRContext ctx(makeRegistry());
+  ctx.loadAllAvailableDialects();
+  return runBench(ctx, options);
 }
 
 int runCommand(int argc, char **argv) {
@@ -727,7 +794,7 @@ int runCommand(int argc, char **argv) {
     return runDetection(*module, metadata, *pre, size);
 
   // Data problems are reported before spending time on compilation.
-  auto data = loadDataset();
+  auto data = loadDataset(datasetName, split);
   if (!data)
     return fail(data.takeError());
 
@@ -958,6 +1025,8 @@ int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   registerAllPasses();
   qe::registerConversionPasses();
+  // bench builds its int8 model with the ptq-int8 pipeline in process.
+  qe::registerQuantEvalPasses();
   if (argc < 2 || llvm::StringRef(argv[1]).starts_with("-")) {
     llvm::errs() << "usage: quant-eval run|infer|bench|calibrate MODEL "
                     "[options]   "

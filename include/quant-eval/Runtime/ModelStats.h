@@ -26,6 +26,22 @@ struct ParameterSize {
 };
 ParameterSize measureParameters(mlir::ModuleOp module);
 
+/// Multiply-accumulates of one inference of a TOSA model, by kind: the work
+/// of its convolutions (tosa.conv2d, conv3d, transpose_conv2d), depthwise
+/// convolutions and matrix products (tosa.matmul, which carries the
+/// importer's fully connected layers). Elementwise ops, pooling and
+/// rescales are not counted. Every op must be statically shaped: one that
+/// is not is counted in `unknownOps` and adds no MACs. The count is the same
+/// for a float model and its fake-quantized or integer-lowered forms.
+struct MacCount {
+  int64_t convolution = 0;
+  int64_t depthwise = 0;
+  int64_t matmul = 0;
+  int64_t unknownOps = 0;
+  int64_t total() const { return convolution + depthwise + matmul; }
+};
+MacCount countMacs(mlir::ModuleOp module);
+
 /// The module's `qe.metadata` entries (from ONNX metadata_props "qe.*").
 llvm::StringMap<std::string> getModelMetadata(mlir::ModuleOp module);
 
