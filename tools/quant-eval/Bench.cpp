@@ -290,6 +290,19 @@ std::vector<double> timeModel(const CompiledModel &model, const float *input,
   return ms;
 }
 
+/// Convolutions, depthwise convolutions and matmuls with 8- or 16-bit
+/// integer inputs.
+int64_t countIntegerLayers(ModuleOp module) {
+  int64_t count = 0;
+  module->walk([&](Operation *op) {
+    if (isa<tosa::Conv2DOp, tosa::DepthwiseConv2DOp, tosa::MatMulOp>(op))
+      if (auto t = dyn_cast<ShapedType>(op->getOperand(0).getType()))
+        count +=
+            t.getElementType().isInteger(8) || t.getElementType().isInteger(16);
+  });
+  return count;
+}
+
 /// ptq-int8 (calibrated on the data set, or on pseudo-random inputs) and
 /// qe-lower-to-integer on a copy of `floatModule`. `floatOpsLeft` counts the
 /// ops the lowering left in float (its "stays in float" remarks).
@@ -339,10 +352,12 @@ llvm::Expected<OwningOpRef<ModuleOp>> buildInt8(ModuleOp floatModule,
     return std::move(err);
 
   OwningOpRef<ModuleOp> quantized = floatModule.clone();
-  PassManager pm(ctx);
-  std::string pipeline =
-      "builtin.module(ptq-int8{calibration=" + statsPath.str().str() +
-      "},func.func(qe-lower-to-integer))";
+  // Anchored on the module: an unanchored manager would run a
+  // builtin.module(...) pipeline on modules nested inside this one, i.e. on
+  // nothing, and time the float model twice.
+  PassManager pm = PassManager::on<ModuleOp>(ctx);
+  std::string pipeline = "ptq-int8{calibration=" + statsPath.str().str() +
+                         "},func.func(qe-lower-to-integer)";
   if (failed(parsePassPipeline(pipeline, pm, llvm::errs())))
     return llvm::createStringError("cannot build the pipeline " + pipeline);
   floatOpsLeft = 0;
@@ -466,7 +481,7 @@ int quant_eval::runBench(MLIRContext &ctx, const BenchOptions &options) {
   };
   std::vector<OwnModel> own;
   std::string calibrationNote;
-  int64_t floatOpsLeft = -1;
+  int64_t floatOpsLeft = -1, int8IntegerLayers = 0;
   auto compileTimed = [&](ModuleOp m, OwnModel &into) -> llvm::Error {
     auto t0 = std::chrono::steady_clock::now();
     auto compiled = CompiledModel::compileJIT(m);
@@ -478,13 +493,7 @@ int quant_eval::runBench(MLIRContext &ctx, const BenchOptions &options) {
     into.compiled = std::move(*compiled);
     return llvm::Error::success();
   };
-  bool integerModel = false;
-  module->walk([&](Operation *op) {
-    if (isa<tosa::Conv2DOp, tosa::DepthwiseConv2DOp, tosa::MatMulOp>(op) &&
-        op->getNumOperands() > 0)
-      if (auto t = dyn_cast<ShapedType>(op->getOperand(0).getType()))
-        integerModel |= t.getElementType().isInteger(8);
-  });
+  bool integerModel = countIntegerLayers(*module) > 0;
   std::optional<OwningOpRef<ModuleOp>> int8Module;
   if (onnx) {
     llvm::outs() << "building int8: ptq-int8 + qe-lower-to-integer\n";
@@ -492,6 +501,20 @@ int quant_eval::runBench(MLIRContext &ctx, const BenchOptions &options) {
     if (!q)
       return fail("int8: " + llvm::toString(q.takeError()));
     int8Module = std::move(*q);
+    // A pipeline that silently quantized nothing would time the float
+    // model twice under the int8 label.
+    int8IntegerLayers = countIntegerLayers(**int8Module);
+    if (int8IntegerLayers == 0)
+      return fail("int8: ptq-int8 and qe-lower-to-integer left no "
+                  "convolution or matmul in integer form");
+    if (!options.int8ModelOut.empty()) {
+      std::error_code ec;
+      llvm::raw_fd_ostream os(options.int8ModelOut, ec);
+      if (ec)
+        return fail("cannot write " + options.int8ModelOut + ": " +
+                    ec.message());
+      (*int8Module)->print(os);
+    }
   }
   {
     OwnModel m{integerModel ? "int8" : "f32", nullptr, 0};
@@ -777,6 +800,7 @@ int quant_eval::runBench(MLIRContext &ctx, const BenchOptions &options) {
   if (onnx) {
     result["int8_calibration"] = calibrationNote;
     result["int8_float_ops_left"] = floatOpsLeft;
+    result["int8_integer_layers"] = int8IntegerLayers;
   }
   if (!writeJsonFile(options.jsonPath, std::move(result)))
     return fail("cannot write " + options.jsonPath);

@@ -42,6 +42,9 @@ struct BenchOptions {
   /// The torch architecture of the model (a torchvision or zoo name);
   /// empty: the model file's stem.
   std::string torchModel;
+  /// Where to write the int8 model it times (empty: nowhere), so that it
+  /// can be inspected, run with `quant-eval run`, or compiled ahead of time.
+  std::string int8ModelOut;
   /// Peers to run: any of "pytorch", "onnxruntime"; "none" for none.
   std::vector<std::string> peers = {"pytorch", "onnxruntime"};
 

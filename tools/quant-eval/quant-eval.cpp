@@ -216,6 +216,10 @@ cl::opt<std::string> torchModel(
              "for the PyTorch peer (default: the file's stem, e.g. "
              "resnet50)"),
     cl::init(""), cl::cat(benchCategory));
+cl::opt<std::string>
+    saveInt8("save-int8",
+             cl::desc("bench: also write the int8 model it times (.mlir)"),
+             cl::init(""), cl::cat(benchCategory));
 cl::list<std::string>
     benchPeers("peers",
                cl::desc("bench: peers to run, comma-separated: pytorch, "
@@ -750,6 +754,7 @@ int benchCommand(int argc, char **argv) {
   options.calibrationDataset = calibrationDataset;
   options.calibrationSamples = benchSamples;
   options.torchModel = torchModel;
+  options.int8ModelOut = saveInt8;
   if (!benchPeers.empty()) {
     options.peers.clear();
     for (const std::string &p : benchPeers) {
