@@ -121,10 +121,15 @@ def VectorizeContractions : Pass<"qe-vectorize-contractions", "func::FuncOp"> {
     tiles and turns each tile into vector code, so that no convolution or
     matmul runs as scalar loops:
 
-    0. rewrite `conv_2d_nhwc_fhwc` with a constant filter to
-       `conv_2d_nhwc_hwcf`, transposing the filter at compile time (the
-       layout the decomposition and the vectorizer handle), and
-       `depthwise_conv_2d_nhwc_hwcm` with multiplier 1 to the HWC form;
+    0. rewrite the integer ops with zero points (`conv_2d_nhwc_fhwc_q`,
+       `depthwise_conv_2d_nhwc_hwcm_q`, single-batch
+       `quantized_batch_matmul`), when the weights are constant with zero
+       point 0, to their plain i8 x i8 -> i32 forms on an init lowered by
+       `zx * sum(w)` per output channel; rewrite `conv_2d_nhwc_fhwc` with a
+       constant filter (f32 or i8) to `conv_2d_nhwc_hwcf`, transposing the
+       filter at compile time (the layout the decomposition and the
+       vectorizer handle), and `depthwise_conv_2d_nhwc_hwcm` with multiplier
+       1 to the HWC form;
     1. tile with `scf.for` loops (sizes per op kind, below);
     2. decompose the tiled 2-D convolutions, whose kernel window is now one
        row, into 1-D convolutions;
@@ -138,9 +143,14 @@ def VectorizeContractions : Pass<"qe-vectorize-contractions", "func::FuncOp"> {
     identical fills, and bufferization then copies the shared one per user.
 
     A tile size is lowered to the largest divisor of its loop range, so that
-    every tile is static. Ops it cannot handle (dynamic shapes, other kinds)
-    are left as they are and lower to loops. The tile sizes follow measurements on AVX2/FMA:
-    larger output tiles spill registers.
+    every tile is static; on the output-channel (vector lane) dimension it
+    prefers a multiple of the register width. Ops it cannot handle (dynamic
+    shapes, other kinds, i48 accumulators) are left as they are and lower to
+    loops. The default tiles depend on the target's vector width, read from
+    `qe.target_features` (qe-annotate-target): with AVX-512, convolutions
+    tile as 7 output columns x 32 channels x 16 input channels (14 zmm
+    accumulators); otherwise as measured on AVX2/FMA, 8 x 8 x 8, since
+    larger output tiles spill its 16 registers.
   }];
   let dependentDialects = [
     "::mlir::scf::SCFDialect",

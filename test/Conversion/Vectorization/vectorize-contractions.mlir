@@ -80,3 +80,52 @@ func.func @accumulator_hoisted(%x: tensor<1x10x10x16xf32>, %init: tensor<1x8x8x1
          ins(%x, %w : tensor<1x10x10x16xf32>, tensor<16x3x3x16xf32>) outs(%init : tensor<1x8x8x16xf32>) -> tensor<1x8x8x16xf32>
   return %0 : tensor<1x8x8x16xf32>
 }
+
+// -----
+
+// Integer convolutions lose their zero points: with weight zero point 0,
+// sum((x - 3) * w) = sum(x * w) - 3 * sum(w), so the init is lowered by
+// 3 * (1 + 2) = 9 for channel 0 and 3 * (3 - 4) = -3 for channel 1, and the
+// plain i8 x i8 -> i32 convolution (which vectorizes) accumulates onto it.
+// CHECK-LABEL: func @conv_zero_points
+// CHECK-NOT: conv_2d_nhwc_fhwc_q
+// CHECK: %[[CORR:.*]] = arith.constant dense<[9, -3]> : tensor<2xi32>
+// CHECK: linalg.generic {{.*}} ins(%[[CORR]] : tensor<2xi32>)
+// CHECK: arith.subi
+// CHECK: arith.extsi {{.*}} to vector<{{.*}}xi32>
+// CHECK: vector.contract
+func.func @conv_zero_points(%x: tensor<1x1x4x2xi8>, %init: tensor<1x1x4x2xi32>) -> tensor<1x1x4x2xi32> {
+  %w = arith.constant dense<[[[[1, 2]]], [[[3, -4]]]]> : tensor<2x1x1x2xi8>
+  %zx = arith.constant 3 : i32
+  %zw = arith.constant 0 : i32
+  %0 = linalg.conv_2d_nhwc_fhwc_q {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+         ins(%x, %w, %zx, %zw : tensor<1x1x4x2xi8>, tensor<2x1x1x2xi8>, i32, i32) outs(%init : tensor<1x1x4x2xi32>) -> tensor<1x1x4x2xi32>
+  return %0 : tensor<1x1x4x2xi32>
+}
+
+// -----
+
+// Depthwise: the correction is per (channel, multiplier); 2 * (1 + 5) = 12
+// and 2 * (-2 + 6) = 8. A non-zero weight zero point keeps the _q op.
+// CHECK-LABEL: func @depthwise_zero_points
+// CHECK: arith.constant dense<{{\[}}[12], [8]]> : tensor<2x1xi32>
+// CHECK-NOT: depthwise_conv_2d_nhwc_hwcm_q
+// CHECK: return
+// CHECK-LABEL: func @weight_zero_point_kept
+// CHECK: linalg.conv_2d_nhwc_fhwc_q
+func.func @depthwise_zero_points(%x: tensor<1x2x1x2xi8>, %init: tensor<1x1x1x2x1xi32>) -> tensor<1x1x1x2x1xi32> {
+  %w = arith.constant dense<[[[[1], [-2]]], [[[5], [6]]]]> : tensor<2x1x2x1xi8>
+  %zx = arith.constant 2 : i32
+  %zw = arith.constant 0 : i32
+  %0 = linalg.depthwise_conv_2d_nhwc_hwcm_q {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+         ins(%x, %w, %zx, %zw : tensor<1x2x1x2xi8>, tensor<2x1x2x1xi8>, i32, i32) outs(%init : tensor<1x1x1x2x1xi32>) -> tensor<1x1x1x2x1xi32>
+  return %0 : tensor<1x1x1x2x1xi32>
+}
+func.func @weight_zero_point_kept(%x: tensor<1x1x4x2xi8>, %init: tensor<1x1x4x2xi32>) -> tensor<1x1x4x2xi32> {
+  %w = arith.constant dense<[[[[1, 2]]], [[[3, -4]]]]> : tensor<2x1x1x2xi8>
+  %zx = arith.constant 3 : i32
+  %zw = arith.constant 1 : i32
+  %0 = linalg.conv_2d_nhwc_fhwc_q {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+         ins(%x, %w, %zx, %zw : tensor<1x1x4x2xi8>, tensor<2x1x1x2xi8>, i32, i32) outs(%init : tensor<1x1x4x2xi32>) -> tensor<1x1x4x2xi32>
+  return %0 : tensor<1x1x4x2xi32>
+}
