@@ -117,9 +117,10 @@ def VectorizeContractions : Pass<"qe-vectorize-contractions", "func::FuncOp"> {
   let summary = "Tile and vectorize convolutions and matmuls on tensors";
   let description = [{
     Gives the compute-heavy linalg ops (2-D convolutions, `matmul`,
-    `batch_matmul`, as produced by tosa-to-linalg-named) register-sized
-    tiles and turns each tile into vector code, so that no convolution or
-    matmul runs as scalar loops:
+    `batch_matmul`, as produced by tosa-to-linalg-named, window pools, and
+    reductions in `linalg.generic` form such as a classifier's fused
+    matrix-vector product) register-sized tiles and turns each tile into
+    vector code, so that none of them runs as scalar loops:
 
     0. rewrite the integer ops with zero points (`conv_2d_nhwc_fhwc_q`,
        `depthwise_conv_2d_nhwc_hwcm_q`, single-batch
@@ -164,6 +165,41 @@ def VectorizeContractions : Pass<"qe-vectorize-contractions", "func::FuncOp"> {
                "Tiles of depthwise_conv_2d_nhwc_hwc over (n, oh, ow, c, kh, kw)">,
     ListOption<"matmulTileSizes", "matmul-tile-sizes", "int64_t",
                "Tiles of batch_matmul over (b, m, n, k); matmul drops b">
+  ];
+}
+
+def LowerInt8Contractions : Pass<"qe-lower-int8-contractions", "func::FuncOp"> {
+  let summary = "Lower i8 x i8 -> i32 vector contractions to dot-product instructions";
+  let description = [{
+    After `qe-vectorize-contractions`, an integer convolution tile is a
+    `vector.contract` of sign-extended i8 operands, `[1, W, C] x [C, F] ->
+    [1, W, F]` in i32. Lowered as it is, every MAC is a 32-bit multiply and
+    add, and int8 code ran slower than f32 here. This pass rewrites such
+    contractions, when C is a multiple of 4 and F of the lane count, into
+    the target's 4-way dot-product instruction:
+
+    - x86 with AVX512-VNNI: `vpdpbusd` on zmm (16 lanes x 4 MACs), or on ymm
+      with AVX-VNNI. It multiplies unsigned by signed bytes, so the
+      activations are offset by 128 (`x ^ 0x80`) and `128 * sum(w)`, itself
+      computed with `vpdpbusd` on the same weights, is subtracted: the
+      result is exact.
+    - AArch64 with the dot-product extension: `sdot` (4 lanes x 4 MACs),
+      signed by signed.
+
+    For each group of 4 input channels, the weights of 16 (or 4) output
+    channels are interleaved into one register, and each output column's 4
+    activations are broadcast as one 32-bit word. The target comes from
+    `qe.target_features` and the module's triple (`qe-annotate-target`), or
+    from `isa`. Other contractions are left to the default lowering.
+  }];
+  let dependentDialects = [
+    "::mlir::vector::VectorDialect",
+    "::mlir::LLVM::LLVMDialect"
+  ];
+  let options = [
+    Option<"isa", "isa", "std::string", /*default=*/"\"auto\"",
+           "auto (from the module's target), avx512-vnni, avx-vnni, "
+           "neon-dotprod or none">
   ];
 }
 

@@ -91,7 +91,10 @@ void mlir::qe::buildLowerToLLVMPipeline(OpPassManager &pm,
       "buffer-results-to-out-params{hoist-static-allocs=true "
       "modify-public-functions=true},"
       "buffer-deallocation-pipeline,"
-      "func.func(qe-vectorize-copies,convert-linalg-to-loops),"
+      // The dot-product intrinsics come after all buffer analyses: they
+      // have no declared memory effects, which those refuse.
+      "func.func(qe-vectorize-copies,qe-lower-int8-contractions,"
+      "convert-linalg-to-loops),"
       "func.func(convert-vector-to-scf{full-unroll=true}),"
       "lower-affine,convert-scf-to-cf,"
       // Poison vectors (from vectorized index arithmetic) become LLVM

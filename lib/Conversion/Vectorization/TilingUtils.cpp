@@ -44,9 +44,12 @@ void mlir::qe::unshareFilledDestinations(func::FuncOp func) {
 
 FailureOr<SmallVector<Operation *>>
 mlir::qe::tileWithLoops(RewriterBase &rewriter, linalg::LinalgOp op,
-                        ArrayRef<int64_t> sizes) {
+                        ArrayRef<int64_t> sizes,
+                        ArrayRef<int64_t> interchange) {
   scf::SCFTilingOptions options;
   options.setTileSizes(getAsIndexOpFoldResult(op->getContext(), sizes));
+  if (!interchange.empty())
+    options.setInterchange(interchange);
   rewriter.setInsertionPoint(op);
   FailureOr<scf::SCFTilingResult> tiled = scf::tileUsingSCF(
       rewriter, cast<TilingInterface>(op.getOperation()), options);
@@ -70,4 +73,18 @@ bool mlir::qe::vectorizeInPlace(RewriterBase &rewriter, linalg::LinalgOp op,
   else
     rewriter.replaceOp(op, result->replacements);
   return true;
+}
+
+bool mlir::qe::hasOddIntegerWidth(Operation *op) {
+  auto odd = [](Type t) {
+    auto i = dyn_cast<IntegerType>(getElementTypeOrSelf(t));
+    return i && i.getWidth() > 1 && !llvm::isPowerOf2_32(i.getWidth());
+  };
+  WalkResult result = op->walk([&](Operation *inner) {
+    if (llvm::any_of(inner->getOperandTypes(), odd) ||
+        llvm::any_of(inner->getResultTypes(), odd))
+      return WalkResult::interrupt();
+    return WalkResult::advance();
+  });
+  return result.wasInterrupted();
 }

@@ -24,12 +24,18 @@ int64_t largestDivisorAtMost(int64_t range, int64_t size);
 /// before tiling, and no CSE between it and bufferization.
 void unshareFilledDestinations(func::FuncOp func);
 
+/// Whether `op` (or its body) touches a non-power-of-two integer: TOSA's
+/// 16x8 profile computes in i48, and LLVM's vectors of such widths gave
+/// wrong values here, so such ops stay scalar.
+bool hasOddIntegerWidth(Operation *op);
+
 /// Tiles `op` with `scf.for` loops (a zero size leaves a loop untiled) and
 /// replaces it; returns the tiled ops inside the loops, or failure with the
 /// op unchanged.
-FailureOr<SmallVector<Operation *>> tileWithLoops(RewriterBase &rewriter,
-                                                  linalg::LinalgOp op,
-                                                  ArrayRef<int64_t> sizes);
+/// `interchange` (optional) orders the loops, outermost first.
+FailureOr<SmallVector<Operation *>>
+tileWithLoops(RewriterBase &rewriter, linalg::LinalgOp op,
+              ArrayRef<int64_t> sizes, ArrayRef<int64_t> interchange = {});
 
 /// Vectorizes `op` in place (static shapes); false leaves it unchanged.
 /// `createNamedContraction` emits vector.contract for contractions.

@@ -48,23 +48,6 @@ SmallVector<int64_t> elementwiseTileSizes(ArrayRef<int64_t> ranges,
   return sizes;
 }
 
-/// TOSA's 16x8 profile computes in i48. LLVM's vectors of such widths gave
-/// wrong values here (see qe-vectorize-contractions), so any op that touches
-/// a non-power-of-two integer stays scalar.
-bool hasOddIntegerWidth(linalg::LinalgOp op) {
-  auto odd = [](Type t) {
-    auto i = dyn_cast<IntegerType>(getElementTypeOrSelf(t));
-    return i && i.getWidth() > 1 && !llvm::isPowerOf2_32(i.getWidth());
-  };
-  WalkResult result = op->walk([&](Operation *inner) {
-    if (llvm::any_of(inner->getOperandTypes(), odd) ||
-        llvm::any_of(inner->getResultTypes(), odd))
-      return WalkResult::interrupt();
-    return WalkResult::advance();
-  });
-  return result.wasInterrupted();
-}
-
 struct VectorizeElementwisePass
     : public qe::impl::VectorizeElementwiseBase<VectorizeElementwisePass> {
   using Base::Base;
@@ -97,7 +80,8 @@ struct VectorizeElementwisePass
       if (op->getParentOfType<scf::ForOp>() || !op.hasPureTensorSemantics() ||
           op.hasDynamicShape() || op.getNumLoops() == 0 ||
           op.getNumParallelLoops() != op.getNumLoops() ||
-          hasOddIntegerWidth(op) || failed(linalg::vectorizeOpPrecondition(op)))
+          qe::hasOddIntegerWidth(op) ||
+          failed(linalg::vectorizeOpPrecondition(op)))
         return;
       targets.push_back(op);
     });
