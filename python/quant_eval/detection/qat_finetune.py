@@ -83,7 +83,6 @@ def finetune(arch, prepared, epochs, seed, canvases, batch_size, lr, data_root):
 
     items, labels = fashion_mnist.load("train", data_root)
     loss_fn = det.LOSSES[arch]
-    steps = canvases // batch_size
     opt = torch.optim.AdamW(prepared.parameters(), lr=lr, weight_decay=1e-4)
     gen = torch.Generator().manual_seed(seed)
     epoch_seconds = []
@@ -92,27 +91,11 @@ def finetune(arch, prepared, epochs, seed, canvases, batch_size, lr, data_root):
         if epoch == epochs - 1 and epochs > 1:
             prepared.apply(disable_observer)
             prepared.apply(freeze_bn_stats)
-        images, boxes = canvas.make_canvases(
-            items, labels, canvases, 100000 * seed + CANVAS_SEED_OFFSET + epoch)
-        x_all = torch.from_numpy(det.normalize(images))
-        tg_all = det.make_targets(arch, boxes)
-        perm = torch.randperm(canvases, generator=gen)
-        prepared.train()
-        total, seen = 0.0, 0
-        for b in range(steps):
-            idx = perm[b * batch_size:(b + 1) * batch_size]
-            x = x_all[idx]
-            tg = [t[idx] for t in tg_all]
-            if torch.rand(1, generator=gen).item() < 0.5:
-                x, tg = det.flip_batch(arch, x, tg)
-            loss = loss_fn(prepared(x), tg)
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            total += loss.item() * len(idx)
-            seen += len(idx)
+        mean_loss = det.train_epoch(
+            arch, prepared, loss_fn, items, labels, canvases,
+            100000 * seed + CANVAS_SEED_OFFSET + epoch, batch_size, gen, opt)
         epoch_seconds.append(time.time() - t0)
-        det.log(f"epoch {epoch + 1}/{epochs}: loss {total / seen:.4f}, "
+        det.log(f"epoch {epoch + 1}/{epochs}: loss {mean_loss:.4f}, "
                 f"{epoch_seconds[-1]:.0f}s")
     return epoch_seconds
 

@@ -177,28 +177,39 @@ def train(arch, model, epochs, seed, canvases, batch_size, lr, data_root):
     epoch_seconds = []
     for epoch in range(epochs):
         t0 = time.time()
-        images, boxes = canvas.make_canvases(items, labels, canvases, 100000 * seed + epoch)
-        x_all = torch.from_numpy(normalize(images))
-        tg_all = make_targets(arch, boxes)
-        perm = torch.randperm(canvases, generator=gen)
-        model.train()
-        total_loss, seen = 0.0, 0
-        for b in range(steps_per_epoch):
-            idx = perm[b * batch_size:(b + 1) * batch_size]
-            x = x_all[idx]
-            tg = [t[idx] for t in tg_all]
-            if torch.rand(1, generator=gen).item() < 0.5:  # horizontal flip of the batch
-                x, tg = flip_batch(arch, x, tg)
-            loss = loss_fn(model(x), tg)
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            sched.step()
-            total_loss += loss.item() * len(idx)
-            seen += len(idx)
+        mean_loss = train_epoch(arch, model, loss_fn, items, labels, canvases,
+                                100000 * seed + epoch, batch_size, gen, opt, sched)
         epoch_seconds.append(time.time() - t0)
-        log(f"epoch {epoch + 1}/{epochs}: loss {total_loss / seen:.4f}, {epoch_seconds[-1]:.0f}s")
+        log(f"epoch {epoch + 1}/{epochs}: loss {mean_loss:.4f}, {epoch_seconds[-1]:.0f}s")
     return epoch_seconds
+
+
+def train_epoch(arch, model, loss_fn, items, labels, canvases, canvas_seed,
+                batch_size, gen, opt, sched=None):
+    """One pass over `canvases` fresh canvases (seeded by `canvas_seed`) in
+    batches drawn with `gen`, each flipped horizontally with probability 0.5;
+    returns the mean loss. The QAT fine-tuning reuses it."""
+    images, boxes = canvas.make_canvases(items, labels, canvases, canvas_seed)
+    x_all = torch.from_numpy(normalize(images))
+    tg_all = make_targets(arch, boxes)
+    perm = torch.randperm(canvases, generator=gen)
+    model.train()
+    total_loss, seen = 0.0, 0
+    for b in range(canvases // batch_size):
+        idx = perm[b * batch_size:(b + 1) * batch_size]
+        x = x_all[idx]
+        tg = [t[idx] for t in tg_all]
+        if torch.rand(1, generator=gen).item() < 0.5:  # horizontal flip of the batch
+            x, tg = flip_batch(arch, x, tg)
+        loss = loss_fn(model(x), tg)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        if sched is not None:
+            sched.step()
+        total_loss += loss.item() * len(idx)
+        seen += len(idx)
+    return total_loss / seen
 
 
 _FLIP_PERM = None
