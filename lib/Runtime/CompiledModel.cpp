@@ -13,6 +13,7 @@
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/OpenMP/OpenMPToLLVMIRTranslation.h"
 #include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
 #include "llvm/Support/TargetSelect.h"
 
@@ -133,6 +134,7 @@ CompiledModel::compileJIT(ModuleOp module, const CodegenOptions &options) {
   lowering.targetTriple = options.targetTriple;
   lowering.cpu = options.cpu;
   lowering.features = options.features;
+  lowering.threads = options.threads;
   qe::buildLowerToLLVMPipeline(pm, lowering);
   if (failed(pm.run(module)))
     return llvm::createStringError("lowering the model to LLVM failed");
@@ -141,6 +143,7 @@ CompiledModel::compileJIT(ModuleOp module, const CodegenOptions &options) {
   llvm::InitializeNativeTargetAsmPrinter();
   registerBuiltinDialectTranslation(*module.getContext());
   registerLLVMDialectTranslation(*module.getContext());
+  registerOpenMPDialectTranslation(*module.getContext());
 
   auto tmBuilder = llvm::orc::JITTargetMachineBuilder::detectHost();
   if (!tmBuilder)
@@ -152,6 +155,17 @@ CompiledModel::compileJIT(ModuleOp module, const CodegenOptions &options) {
       makeOptimizingTransformer(options.optLevel, /*sizeLevel=*/0, tm->get());
   ExecutionEngineOptions engineOptions;
   engineOptions.transformer = transformer;
+  SmallVector<StringRef, 1> libraries;
+  if (options.threads > 1) {
+#ifdef QE_LIBOMP_PATH
+    libraries.push_back(QE_LIBOMP_PATH);
+#else
+    return llvm::createStringError(
+        "--threads above 1 needs the OpenMP runtime (libomp-22-dev), which "
+        "was not found when quant-eval was built");
+#endif
+  }
+  engineOptions.sharedLibPaths = libraries;
   engineOptions.jitCodeGenOptLevel = llvm::CodeGenOptLevel::Aggressive;
   auto engine = ExecutionEngine::create(module, engineOptions, std::move(*tm));
   if (!engine)

@@ -203,8 +203,9 @@ cl::opt<int> benchRounds("rounds",
 cl::list<std::string> benchThreads(
     "bench-threads",
     cl::desc("bench: thread counts, comma-separated; 'all' is every CPU this "
-             "process may run on (default 1,all; quant-eval's own code "
-             "always uses 1). Spelled --threads on the command line"),
+             "process may run on (default 1,all; quant-eval's models are "
+             "compiled for each count, their tile loops on OpenMP). Spelled "
+             "--threads on the command line"),
     cl::CommaSeparated, cl::cat(benchCategory));
 cl::opt<int64_t>
     benchSamples("calibration-samples",
@@ -226,6 +227,38 @@ cl::list<std::string>
                         "onnxruntime, or none (default: both, when present)"),
                cl::CommaSeparated, cl::cat(benchCategory));
 
+/// LLVM registers a global --threads of its own. The commands that take a
+/// thread count spell theirs differently inside and rename --threads=N,
+/// --threads N and -threads on their command line to it.
+class ThreadsArgument {
+public:
+  ThreadsArgument(int argc, char **argv, llvm::StringRef internalName)
+      : args(argv, argv + argc) {
+    for (std::string &arg : args)
+      for (const char *prefix : {"--threads", "-threads"}) {
+        llvm::StringRef rest(arg);
+        if (rest.consume_front(prefix) && (rest.empty() || rest[0] == '=')) {
+          arg = (internalName + rest).str();
+          break;
+        }
+      }
+    for (std::string &arg : args)
+      pointers.push_back(arg.data());
+    pointers.push_back(nullptr);
+  }
+  char **argv() { return pointers.data(); }
+
+private:
+  std::vector<std::string> args;
+  std::vector<char *> pointers;
+};
+
+cl::opt<unsigned> modelThreads(
+    "model-threads",
+    cl::desc("Threads for the compiled model's loops over output tiles "
+             "(OpenMP; spelled --threads on the command line)"),
+    cl::init(1), cl::cat(runCategory));
+
 int fail(const llvm::Twine &message) {
   // Messages that name their command ("quant-eval matrix: ...") carry the
   // prefix already.
@@ -244,8 +277,13 @@ int fail(llvm::Error err) {
 
 /// JIT-compiles `module`, or loads --shared-object with its signature.
 llvm::Expected<std::unique_ptr<CompiledModel>> compile(ModuleOp module) {
-  if (sharedObject.empty())
-    return CompiledModel::compileJIT(module);
+  if (modelThreads < 1)
+    return llvm::createStringError("--threads must be at least 1");
+  if (sharedObject.empty()) {
+    CodegenOptions codegen;
+    codegen.threads = modelThreads;
+    return CompiledModel::compileJIT(module, codegen);
+  }
   auto sig = getModelSignature(module);
   if (!sig)
     return sig.takeError();
@@ -382,8 +420,9 @@ Latency measureLatency(const CompiledModel &model, const float *input,
 }
 
 int inferCommand(int argc, char **argv) {
+  ThreadsArgument args(argc, argv, "--model-threads");
   cl::HideUnrelatedOptions(runCategory);
-  cl::ParseCommandLineOptions(argc, argv, "quant-eval infer\n");
+  cl::ParseCommandLineOptions(argc, args.argv(), "quant-eval infer\n");
   if (modelPath.empty())
     return fail("quant-eval infer: name the model file");
   if (inputNpy.empty() || outputNpy.empty())
@@ -722,22 +761,9 @@ int calibrateCommand(int argc, char **argv) {
 
 /// quant-eval bench: see Bench.h. An ONNX model is imported at batch 1.
 int benchCommand(int argc, char **argv) {
-  // --threads=N / --threads N / -threads ... mean --bench-threads.
-  std::vector<std::string> args(argv, argv + argc);
-  for (std::string &arg : args)
-    for (const char *prefix : {"--threads", "-threads"}) {
-      llvm::StringRef rest(arg);
-      if (rest.consume_front(prefix) && (rest.empty() || rest[0] == '=')) {
-        arg = "--bench-threads" + rest.str();
-        break;
-      }
-    }
-  std::vector<char *> argPtrs;
-  for (std::string &arg : args)
-    argPtrs.push_back(arg.data());
-  argPtrs.push_back(nullptr);
+  ThreadsArgument args(argc, argv, "--bench-threads");
   cl::HideUnrelatedOptions(benchCategory);
-  cl::ParseCommandLineOptions(argc, argPtrs.data(), "quant-eval bench\n");
+  cl::ParseCommandLineOptions(argc, args.argv(), "quant-eval bench\n");
   if (modelPath.empty())
     return fail("quant-eval bench: name the model file");
   if (benchSamples < 1)
@@ -779,8 +805,9 @@ int benchCommand(int argc, char **argv) {
 }
 
 int runCommand(int argc, char **argv) {
+  ThreadsArgument args(argc, argv, "--model-threads");
   cl::HideUnrelatedOptions(runCategory);
-  cl::ParseCommandLineOptions(argc, argv, "quant-eval run\n");
+  cl::ParseCommandLineOptions(argc, args.argv(), "quant-eval run\n");
   if (modelPath.empty())
     return fail("quant-eval run: name the model file");
 

@@ -43,6 +43,11 @@ struct LowerToLLVMOptions : public PassPipelineOptions<LowerToLLVMOptions> {
       llvm::cl::desc("Target features, e.g. +avx2,+fma (default: the "
                      "host's)"),
       llvm::cl::init("")};
+  Option<unsigned> threads{
+      *this, "threads",
+      llvm::cl::desc("Threads for the loops over output tiles (OpenMP; 1 "
+                     "emits single-threaded code without the runtime)"),
+      llvm::cl::init(1)};
 };
 
 /// Builds qe-lower-to-llvm: qe -> linalg, TOSA -> linalg, vectorization,

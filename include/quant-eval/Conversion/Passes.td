@@ -265,6 +265,39 @@ def VectorizeCopies : Pass<"qe-vectorize-copies", "func::FuncOp"> {
   ];
 }
 
+def ParallelizeTiles : Pass<"qe-parallelize-tiles", "func::FuncOp"> {
+  let summary = "Run the outermost loop over output tiles in parallel";
+  let description = [{
+    The vectorization passes mark the outermost loop of each tiled op with
+    `qe.parallel_tile` when it runs over a parallel dimension (output rows,
+    channels or elements): its iterations write disjoint tiles of the
+    output and only read shared inputs. After bufferization, this pass turns
+    each such loop (with no results, not nested in another parallel loop)
+    into `scf.parallel`, which `convert-scf-to-openmp` then distributes over
+    threads. Reduction loops are never marked. `qe-lower-to-llvm` runs it
+    only when `threads` is above 1, so single-threaded code needs no OpenMP
+    runtime.
+  }];
+  let dependentDialects = ["::mlir::scf::SCFDialect"];
+  let options = [
+    Option<"minIterations", "min-iterations", "int64_t", /*default=*/"2",
+           "Loops with fewer iterations stay sequential">
+  ];
+}
+
+def ExpandAllocaScopes : Pass<"qe-expand-alloca-scopes", "func::FuncOp"> {
+  let summary = "Replace memref.alloca_scope by stack save and restore";
+  let description = [{
+    `convert-scf-to-openmp` wraps each work-sharing loop body in a
+    `memref.alloca_scope`, whose region must stay a single block; the loops
+    inside it become several blocks in `convert-scf-to-cf`, and the IR no
+    longer verifies. This pass inlines each scope without results between
+    `llvm.intr.stacksave` and `llvm.intr.stackrestore`, which is what the
+    LLVM lowering of the scope does, early enough for the CFG conversion.
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+}
+
 def AnnotateTarget : Pass<"qe-annotate-target", "ModuleOp"> {
   let summary = "Record the code-generation target and expose public functions to C";
   let description = [{

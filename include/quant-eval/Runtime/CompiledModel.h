@@ -49,6 +49,9 @@ struct CodegenOptions {
   std::string cpu;          // empty: the host's
   std::string features;     // empty: the host's
   unsigned optLevel = 3;
+  /// Threads for the loops over output tiles; above 1 the model runs on
+  /// OpenMP (libomp, loaded into the process by compileJIT).
+  unsigned threads = 1;
 };
 
 class CompiledModel {

@@ -67,9 +67,20 @@ void mlir::qe::buildLowerToLLVMPipeline(OpPassManager &pm,
   target.cpu = options.cpu;
   target.features = options.features;
   pm.addPass(qe::createAnnotateTarget(target));
+  // With threads, the loops over output tiles become OpenMP work-sharing
+  // loops (the compiled model then needs libomp).
+  std::string parallel, openmpToLLVM;
+  if (options.threads > 1) {
+    parallel = "func.func(qe-parallelize-tiles),convert-scf-to-openmp{"
+               "num-threads=" +
+               std::to_string(options.threads) +
+               "},func.func(qe-expand-alloca-scopes),";
+    openmpToLLVM = "convert-openmp-to-llvm,";
+  }
   // The rest is upstream passes, spelled as a pipeline so that a reader can
   // run any prefix of it by hand with quant-opt.
-  const char *pipeline =
+  std::string pipeline =
+      std::string() +
       "func.func(convert-qe-to-linalg,tosa-optional-decompositions,"
       "tosa-to-linalg-named,tosa-to-linalg,"
       "tosa-to-arith{include-apply-rescale=true},tosa-to-tensor),"
@@ -94,7 +105,8 @@ void mlir::qe::buildLowerToLLVMPipeline(OpPassManager &pm,
       // The dot-product intrinsics come after all buffer analyses: they
       // have no declared memory effects, which those refuse.
       "func.func(qe-vectorize-copies,qe-lower-int8-contractions,"
-      "convert-linalg-to-loops),"
+      "convert-linalg-to-loops)," +
+      parallel +
       "func.func(convert-vector-to-scf{full-unroll=true}),"
       "lower-affine,convert-scf-to-cf,"
       // Poison vectors (from vectorized index arithmetic) become LLVM
@@ -105,8 +117,8 @@ void mlir::qe::buildLowerToLLVMPipeline(OpPassManager &pm,
       // expand-strided-metadata introduces affine.apply: lower it again.
       "convert-math-to-llvm,expand-strided-metadata,lower-affine,"
       "finalize-memref-to-llvm,convert-func-to-llvm,convert-arith-to-llvm,"
-      "convert-cf-to-llvm,convert-index-to-llvm,convert-ub-to-llvm,"
-      "reconcile-unrealized-casts";
+      "convert-cf-to-llvm,convert-index-to-llvm,convert-ub-to-llvm," +
+      openmpToLLVM + "reconcile-unrealized-casts";
   std::string error;
   llvm::raw_string_ostream os(error);
   if (failed(parsePassPipeline(pipeline, pm, os)))

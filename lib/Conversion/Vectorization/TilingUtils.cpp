@@ -55,6 +55,19 @@ mlir::qe::tileWithLoops(RewriterBase &rewriter, linalg::LinalgOp op,
       rewriter, cast<TilingInterface>(op.getOperation()), options);
   if (failed(tiled))
     return failure();
+  // The loops follow the tiled dimensions (those with a non-zero size) in
+  // interchange order.
+  SmallVector<int64_t> order(interchange);
+  if (order.empty())
+    order = llvm::to_vector(llvm::seq<int64_t>(0, int64_t(sizes.size())));
+  SmallVector<utils::IteratorType> kinds = op.getIteratorTypesArray();
+  for (int64_t dim : order) {
+    if (sizes[dim] == 0)
+      continue;
+    if (kinds[dim] == utils::IteratorType::parallel && !tiled->loops.empty())
+      tiled->loops.front()->setAttr(kParallelTileAttr, rewriter.getUnitAttr());
+    break;
+  }
   rewriter.replaceOp(op, tiled->replacements);
   return tiled->tiledOps;
 }

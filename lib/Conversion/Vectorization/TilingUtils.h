@@ -29,10 +29,16 @@ void unshareFilledDestinations(func::FuncOp func);
 /// wrong values here, so such ops stay scalar.
 bool hasOddIntegerWidth(Operation *op);
 
+/// Marks the outermost loop over output tiles whose iterations are
+/// independent (qe-parallelize-tiles turns it into a parallel loop).
+inline constexpr llvm::StringLiteral kParallelTileAttr = "qe.parallel_tile";
+
 /// Tiles `op` with `scf.for` loops (a zero size leaves a loop untiled) and
 /// replaces it; returns the tiled ops inside the loops, or failure with the
 /// op unchanged.
-/// `interchange` (optional) orders the loops, outermost first.
+/// `interchange` (optional) orders the loops, outermost first. The
+/// outermost loop gets kParallelTileAttr when it runs over a parallel
+/// dimension.
 FailureOr<SmallVector<Operation *>>
 tileWithLoops(RewriterBase &rewriter, linalg::LinalgOp op,
               ArrayRef<int64_t> sizes, ArrayRef<int64_t> interchange = {});

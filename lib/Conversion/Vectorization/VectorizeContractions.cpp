@@ -454,7 +454,9 @@ struct VectorizeContractionsPass
       SmallVector<int64_t> ranges = op.getStaticLoopRanges();
       int64_t laneDim = getLaneDimension(op);
       for (auto [dim, size, range] : llvm::enumerate(sizes, ranges)) {
-        if (size <= 0) {
+        // Unit dimensions get no loop (a one-trip loop would fold away
+        // and take the parallel marking with it).
+        if (size <= 0 || range == 1) {
           size = 0;
           continue;
         }
