@@ -437,7 +437,35 @@ struct VectorizeContractionsPass
           getTileSizes(op))
         targets.push_back(op);
     });
+    // Output widths without a good divisor (InceptionV3's 149, 73, 71 and
+    // 17 are prime) would tile one column at a time. Such ops split in two
+    // along the width: a part that the requested tile divides, and the
+    // remainder, each static.
+    SmallVector<linalg::LinalgOp> split;
     for (linalg::LinalgOp op : targets) {
+      SmallVector<int64_t> sizes = *getTileSizes(op);
+      if (!isa<linalg::Conv2DNhwcHwcfOp, linalg::DepthwiseConv2DNhwcHwcOp,
+               linalg::PoolingNhwcSumOp, linalg::PoolingNhwcMaxOp>(op) ||
+          sizes.size() != op.getNumLoops()) {
+        split.push_back(op);
+        continue;
+      }
+      int64_t width = op.getStaticLoopRanges()[2], tile = sizes[2];
+      if (tile <= 1 || width <= tile ||
+          2 * qe::largestDivisorAtMost(width, tile) > tile) {
+        split.push_back(op);
+        continue;
+      }
+      rewriter.setInsertionPoint(op);
+      auto [main, rest] = linalg::splitOp(
+          rewriter, cast<TilingInterface>(op.getOperation()), /*dimension=*/2,
+          rewriter.getIndexAttr(width - width % tile));
+      for (TilingInterface part : {main, rest})
+        if (auto linalgOp = dyn_cast_if_present<linalg::LinalgOp>(
+                part ? part.getOperation() : nullptr))
+          split.push_back(linalgOp);
+    }
+    for (linalg::LinalgOp op : split) {
       SmallVector<int64_t> sizes = *getTileSizes(op);
       if (sizes.size() != op.getNumLoops()) {
         op.emitError() << "qe-vectorize-contractions: " << sizes.size()

@@ -194,3 +194,19 @@ func.func @i48_reduction(%x: tensor<64xi16>, %w: tensor<64x32xi8>, %init: tensor
   } -> tensor<32xi48>
   return %0 : tensor<32xi48>
 }
+
+// -----
+
+// An output width without a good divisor (11 is prime; 8 columns are
+// requested without a target) splits into 8 + 3 columns, each tiled whole,
+// instead of tiling column by column.
+// CHECK-LABEL: func @prime_width
+// CHECK-DAG: vector.contract {{.*}} into vector<1x8x8xf32>
+// CHECK-DAG: vector.contract {{.*}} into vector<1x3x8xf32>
+// CHECK-NOT: into vector<1x1x8xf32>
+func.func @prime_width(%x: tensor<1x3x13x8xf32>, %init: tensor<1x1x11x8xf32>) -> tensor<1x1x11x8xf32> {
+  %w = arith.constant dense<1.0> : tensor<8x3x3x8xf32>
+  %0 = linalg.conv_2d_nhwc_fhwc {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+         ins(%x, %w : tensor<1x3x13x8xf32>, tensor<8x3x3x8xf32>) outs(%init : tensor<1x1x11x8xf32>) -> tensor<1x1x11x8xf32>
+  return %0 : tensor<1x1x11x8xf32>
+}
