@@ -52,6 +52,8 @@
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include "llvm/Support/FormatVariadic.h"
+
 #include <algorithm>
 #include <array>
 #include <chrono>
@@ -273,6 +275,22 @@ int fail(const llvm::Twine &message) {
 int fail(llvm::Error err) {
   std::string msg = llvm::toString(std::move(err));
   return fail(msg);
+}
+
+/// A NaN in the logits would count as correct (no logit compares greater),
+/// and one in a detector's outputs would vanish in decoding: a non-finite
+/// output is an error that names the sample and the element.
+llvm::Error checkFiniteOutput(const float *output, int64_t count,
+                              int64_t sample) {
+  for (int64_t k = 0; k < count; ++k)
+    if (!std::isfinite(output[k]))
+      return llvm::createStringError(
+          llvm::formatv("the model produced {0} at run time: sample {1} "
+                        "(0-based), output element {2}",
+                        std::isnan(output[k]) ? "a NaN" : "an infinity", sample,
+                        k)
+              .str());
+  return llvm::Error::success();
 }
 
 /// JIT-compiles `module`, or loads --shared-object with its signature.
@@ -617,6 +635,8 @@ int runDetection(ModuleOp module, const llvm::StringMap<std::string> &meta,
     (*model)->run(input.data(), output.data());
     for (int64_t i = 0; i < b && start + i < n; ++i) {
       const float *o = output.data() + i * row;
+      if (auto err = checkFiniteOutput(o, row, start + i))
+        return fail(std::move(err));
       if (!dumpOutputs.empty())
         allOutputs.insert(allOutputs.end(), o, o + row);
       std::vector<num::Detection> candidates;
@@ -860,6 +880,8 @@ int runCommand(int argc, char **argv) {
     (*model)->run(input.data(), output.data());
     for (int64_t i = 0; i < b && start + i < n; ++i) {
       const float *logits = output.data() + i * classes;
+      if (auto err = checkFiniteOutput(logits, classes, start + i))
+        return fail(std::move(err));
       int64_t label = data->labels[start + i];
       if (!dumpOutputs.empty())
         allOutputs.insert(allOutputs.end(), logits, logits + classes);
