@@ -4,6 +4,8 @@
 
 #include "TilingUtils.h"
 
+#include "quant-eval/Dialect/QE/Utils/ConstantUtils.h"
+
 #include "mlir/Dialect/Arith/Utils/Utils.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
@@ -16,7 +18,6 @@
 #include "llvm/ADT/TypeSwitch.h"
 
 #include "mlir/Transforms/LoopInvariantCodeMotionUtils.h"
-#include <cstring>
 
 namespace mlir::qe {
 #define GEN_PASS_DEF_VECTORIZECONTRACTIONS
@@ -27,51 +28,16 @@ using namespace mlir;
 
 namespace {
 
-/// The values of a constant `value` of element type T (dense elements or a
-/// resource blob), or nothing.
-template <typename T>
-std::optional<std::vector<T>> getConstantValues(Value value) {
-  Attribute attr;
-  if (!matchPattern(value, m_Constant(&attr)))
-    return std::nullopt;
-  if (auto dense = dyn_cast<DenseElementsAttr>(attr)) {
-    if (!dense.getElementType().isIntOrFloat() ||
-        dense.getElementType().getIntOrFloatBitWidth() != 8 * sizeof(T))
-      return std::nullopt;
-    auto values = dense.tryGetValues<T>();
-    if (failed(values))
-      return std::nullopt;
-    return std::vector<T>(values->begin(), values->end());
-  }
-  if (auto blob = dyn_cast<DenseResourceElementsAttr>(attr)) {
-    std::optional<ArrayRef<char>> raw =
-        blob.getRawHandle().getBlob()
-            ? std::optional<ArrayRef<char>>(
-                  blob.getRawHandle().getBlob()->getData())
-            : std::nullopt;
-    if (!raw ||
-        blob.getType().getElementType().getIntOrFloatBitWidth() !=
-            8 * sizeof(T) ||
-        int64_t(raw->size()) !=
-            blob.getType().getNumElements() * int64_t(sizeof(T)))
-      return std::nullopt;
-    std::vector<T> values(blob.getType().getNumElements());
-    std::memcpy(values.data(), raw->data(), raw->size());
-    return values;
-  }
-  return std::nullopt;
-}
-
 /// TOSA convolutions arrive with FHWC filters, but the 1-D decomposition and
 /// the vectorizer handle HWCF. A constant filter (f32, or i8 for integer
 /// models) is transposed here, at compile time; a computed one keeps the op
 /// as it is.
 template <typename T>
-bool rewriteFilterToHWCF(IRRewriter &rewriter, linalg::Conv2DNhwcFhwcOp op) {
+void rewriteFilterToHWCF(IRRewriter &rewriter, linalg::Conv2DNhwcFhwcOp op,
+                         std::optional<std::vector<T>> fhwc) {
   auto type = cast<RankedTensorType>(op.getInputs()[1].getType());
-  std::optional<std::vector<T>> fhwc = getConstantValues<T>(op.getInputs()[1]);
   if (!fhwc || !type.hasStaticShape())
-    return false;
+    return;
   int64_t f = type.getDimSize(0), h = type.getDimSize(1),
           w = type.getDimSize(2), c = type.getDimSize(3);
   std::vector<T> hwcf(fhwc->size());
@@ -95,16 +61,16 @@ bool rewriteFilterToHWCF(IRRewriter &rewriter, linalg::Conv2DNhwcFhwcOp op) {
       rewriter, op.getLoc(), op->getResultTypes(),
       ValueRange{op.getInputs()[0], filter}, op.getOutputs(), attrs);
   rewriter.replaceOp(op, conv->getResults());
-  return true;
 }
 
 void rewriteConstantFilterToHWCF(IRRewriter &rewriter,
                                  linalg::Conv2DNhwcFhwcOp op) {
-  Type elem = getElementTypeOrSelf(op.getInputs()[1].getType());
+  Value filter = op.getInputs()[1];
+  Type elem = getElementTypeOrSelf(filter.getType());
   if (elem.isF32())
-    rewriteFilterToHWCF<float>(rewriter, op);
+    rewriteFilterToHWCF(rewriter, op, qe::getConstantFloats(filter));
   else if (elem.isInteger(8))
-    rewriteFilterToHWCF<int8_t>(rewriter, op);
+    rewriteFilterToHWCF(rewriter, op, qe::getConstantInt8s(filter));
 }
 
 /// The quantized linalg ops (`*_q`, from TOSA's integer convolutions and
@@ -134,7 +100,7 @@ LogicalResult dropZeroPoints(
       !matchPattern(weightZp, m_Zero()) ||
       !matchPattern(inputZp, m_ConstantInt(&zx)))
     return failure();
-  std::optional<std::vector<int8_t>> w = getConstantValues<int8_t>(weights);
+  std::optional<std::vector<int8_t>> w = qe::getConstantInt8s(weights);
   if (!w)
     return failure();
   Location loc = op.getLoc();

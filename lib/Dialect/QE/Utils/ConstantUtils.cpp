@@ -38,6 +38,25 @@ std::optional<std::vector<float>> getConstantFloats(Value value) {
   return getFloatsFromAttr(attr);
 }
 
+std::optional<std::vector<int8_t>> getConstantInt8s(Value value) {
+  Attribute attr;
+  if (!value || !matchPattern(value, m_Constant(&attr)))
+    return std::nullopt;
+  if (auto dense = dyn_cast<DenseIntElementsAttr>(attr)) {
+    if (!dense.getElementType().isInteger(8))
+      return std::nullopt;
+    auto values = dense.getValues<int8_t>();
+    return std::vector<int8_t>(values.begin(), values.end());
+  }
+  if (auto blob = dyn_cast<DenseI8ResourceElementsAttr>(attr)) {
+    std::optional<ArrayRef<int8_t>> data = blob.tryGetAsArrayRef();
+    if (!data)
+      return std::nullopt;
+    return std::vector<int8_t>(data->begin(), data->end());
+  }
+  return std::nullopt;
+}
+
 std::optional<ArrayRef<float>> getConstantFloatsView(Value value) {
   Attribute attr;
   if (!value || !matchPattern(value, m_Constant(&attr)))

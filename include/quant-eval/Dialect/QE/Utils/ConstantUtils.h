@@ -20,6 +20,11 @@ std::optional<std::vector<float>> getFloatsFromAttr(Attribute attr);
 /// defines it, or nothing.
 std::optional<std::vector<float>> getConstantFloats(Value value);
 
+/// The i8 values of `value` if a constant op defines it (dense elements or
+/// a dense resource blob), or nothing: integer weights after
+/// qe-lower-to-integer.
+std::optional<std::vector<int8_t>> getConstantInt8s(Value value);
+
 /// The f32 values of a constant defining `value`, without copying them:
 /// available for resource blobs and non-splat dense elements; nothing
 /// otherwise (use getConstantFloats). Valid while the constant lives.
