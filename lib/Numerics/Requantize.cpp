@@ -32,7 +32,7 @@ std::optional<RescaleMultiplier> computeRescaleMultiplier(double scale,
 namespace {
 // Arithmetic right shift, spelled so it is floor division for negative values
 // regardless of how the compiler shifts signed integers.
-int64_t floorShiftRight(int64_t v, int32_t shift) {
+__int128 floorShiftRight(__int128 v, int32_t shift) {
   return v >= 0 ? (v >> shift) : ~((~v) >> shift);
 }
 } // namespace
@@ -43,6 +43,10 @@ int64_t quantizeBias(double bias, double scale, unsigned bits) {
   // 2^(bits-1) - 1 is not a double for 64 bits; clamp below it.
   double hi = std::ldexp(1.0, int(bits) - 1);
   double r = std::round(bias / scale);
+  // 0/0 or inf/inf: no grid point; converting NaN to an integer is
+  // undefined behaviour (found by requantize-fuzzer).
+  if (std::isnan(r))
+    return 0;
   if (r >= hi)
     return bits >= 64 ? std::numeric_limits<int64_t>::max() : int64_t(hi) - 1;
   if (r < -hi)
@@ -52,19 +56,24 @@ int64_t quantizeBias(double bias, double scale, unsigned bits) {
 
 int64_t applyScale(int64_t value, int32_t multiplier, int32_t shift,
                    bool doubleRound) {
-  int64_t round = int64_t(1) << (shift - 1);
+  // A 48-bit value times a 32-bit multiplier needs 80 bits; in 64 the
+  // product overflowed (found by requantize-fuzzer).
+  __int128 round = __int128(1) << (shift - 1);
   if (doubleRound && shift > 31)
-    round += value >= 0 ? (int64_t(1) << 30) : -(int64_t(1) << 30);
-  return floorShiftRight(value * multiplier + round, shift);
+    round += value >= 0 ? (__int128(1) << 30) : -(__int128(1) << 30);
+  __int128 r = floorShiftRight(__int128(value) * multiplier + round, shift);
+  return int64_t(std::clamp<__int128>(r, std::numeric_limits<int64_t>::min(),
+                                      std::numeric_limits<int64_t>::max()));
 }
 
 int64_t rescale(int64_t value, RescaleMultiplier m, int64_t inputZeroPoint,
                 int64_t outputZeroPoint, QuantRange outputRange,
                 bool doubleRound) {
-  int64_t r =
-      applyScale(value - inputZeroPoint, m.multiplier, m.shift, doubleRound) +
-      outputZeroPoint;
-  return std::clamp(r, outputRange.qmin, outputRange.qmax);
+  // In 128 bits: a saturated applyScale plus the zero point must not wrap.
+  __int128 r = __int128(applyScale(value - inputZeroPoint, m.multiplier,
+                                   m.shift, doubleRound)) +
+               outputZeroPoint;
+  return int64_t(std::clamp<__int128>(r, outputRange.qmin, outputRange.qmax));
 }
 
 } // namespace quant_eval::numerics

@@ -2,11 +2,15 @@
 
 #include "quant-eval/Runtime/Datasets.h"
 
+#include "llvm/ADT/SmallVector.h"
+#include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Endian.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MathExtras.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <cstring>
+#include <limits>
 #include <numeric>
 #include <zlib.h>
 
@@ -40,7 +44,12 @@ llvm::Expected<std::vector<uint8_t>> readIDX(const std::string &path,
   auto bytes = readMaybeGzip(path);
   if (!bytes)
     return bytes.takeError();
-  const std::vector<uint8_t> &b = *bytes;
+  return parseIDX(*bytes, path, dims);
+}
+
+llvm::Expected<std::vector<uint8_t>> parseIDX(llvm::ArrayRef<uint8_t> b,
+                                              const std::string &path,
+                                              std::vector<int64_t> &dims) {
   // Magic: two zero bytes, the type (0x08 = unsigned byte), the rank.
   if (b.size() < 4 || b[0] != 0 || b[1] != 0)
     return fail(path, "not an IDX file (bad magic)");
@@ -50,11 +59,12 @@ llvm::Expected<std::vector<uint8_t>> readIDX(const std::string &path,
   if (rank == 0 || b.size() < 4 + 4 * size_t(rank))
     return fail(path, "truncated IDX header");
   dims.clear();
-  size_t count = 1;
+  int64_t count = 1;
   for (unsigned i = 0; i < rank; ++i) {
     uint32_t d = llvm::support::endian::read32be(b.data() + 4 + 4 * i);
     dims.push_back(d);
-    count *= d;
+    if (llvm::MulOverflow(count, int64_t(d), count))
+      return fail(path, "the header announces more bytes than memory holds");
   }
   size_t header = 4 + 4 * size_t(rank);
   if (b.size() != header + count)
@@ -106,7 +116,11 @@ llvm::Expected<NpyArray> readNpy(const std::string &path) {
   auto bytes = readMaybeGzip(path);
   if (!bytes)
     return bytes.takeError();
-  const std::vector<uint8_t> &b = *bytes;
+  return parseNpy(*bytes, path);
+}
+
+llvm::Expected<NpyArray> parseNpy(llvm::ArrayRef<uint8_t> b,
+                                  const std::string &path) {
   static const char magic[] = "\x93NUMPY";
   if (b.size() < 10 || std::memcmp(b.data(), magic, 6) != 0)
     return fail(path, "not a .npy file (bad magic)");
@@ -140,24 +154,35 @@ llvm::Expected<NpyArray> readNpy(const std::string &path) {
   if (order.find("True") < order.find(','))
     return fail(path, "Fortran-order arrays are not supported");
   size_t q1 = descr.find('\''), q2 = descr.find('\'', q1 + 1);
+  if (q1 == std::string::npos || q2 == std::string::npos)
+    return fail(path, "malformed dtype in the header");
   std::string dtype = descr.substr(q1 + 1, q2 - q1 - 1);
   NpyArray arr;
-  size_t open = shapeText.find('('), close = shapeText.find(')');
+  size_t open = shapeText.find('('), close = shapeText.find(')', open);
   if (open == std::string::npos || close == std::string::npos)
     return fail(path, "malformed shape");
-  std::string dims = shapeText.substr(open + 1, close - open - 1);
-  for (size_t pos = 0; pos < dims.size();) {
-    size_t comma = dims.find(',', pos);
-    std::string d = dims.substr(
-        pos, comma == std::string::npos ? std::string::npos : comma - pos);
-    if (d.find_first_of("0123456789") != std::string::npos)
-      arr.shape.push_back(std::stoll(d));
-    if (comma == std::string::npos)
-      break;
-    pos = comma + 1;
+  // "(2, 3)", "(3,)" or "()": non-negative decimal integers, a trailing
+  // comma allowed. Their product, in elements and in bytes, must not
+  // overflow (found by dataset-fuzzer: std::stoll threw on "xxx", and
+  // huge dimensions wrapped around).
+  llvm::SmallVector<llvm::StringRef> items;
+  llvm::StringRef(shapeText)
+      .slice(open + 1, close)
+      .split(items, ',', /*MaxSplit=*/-1, /*KeepEmpty=*/true);
+  if (!items.empty() && items.back().trim().empty())
+    items.pop_back(); // "(3,)" and "()"
+  int64_t n = 1;
+  for (llvm::StringRef item : items) {
+    uint64_t d;
+    item = item.trim();
+    if (item.empty() || item.getAsInteger(10, d) ||
+        d > uint64_t(std::numeric_limits<int64_t>::max()))
+      return fail(path, "malformed shape '" +
+                            shapeText.substr(open, close - open + 1) + "'");
+    arr.shape.push_back(int64_t(d));
+    if (llvm::MulOverflow(n, int64_t(d), n))
+      return fail(path, "the shape has more elements than memory can hold");
   }
-  size_t n = std::accumulate(arr.shape.begin(), arr.shape.end(), size_t(1),
-                             std::multiplies<size_t>());
   size_t elemSize;
   if (dtype == "<f4" || dtype == "<i4")
     elemSize = 4;
@@ -168,12 +193,14 @@ llvm::Expected<NpyArray> readNpy(const std::string &path) {
   else
     return fail(path, "unsupported dtype '" + dtype +
                           "' (use float32/float64/uint8/int8/int32/int64)");
-  const uint8_t *p = b.data() + offset + headerLen;
-  if (b.size() - offset - headerLen != n * elemSize)
+  int64_t dataBytes;
+  if (llvm::MulOverflow(n, int64_t(elemSize), dataBytes) ||
+      b.size() - offset - headerLen != uint64_t(dataBytes))
     return fail(path, "data size does not match the shape");
+  const uint8_t *p = b.data() + offset + headerLen;
   arr.data.resize(n);
   using namespace llvm::support::endian;
-  for (size_t i = 0; i < n; ++i, p += elemSize) {
+  for (int64_t i = 0; i < n; ++i, p += elemSize) {
     if (dtype == "<f4")
       arr.data[i] = llvm::bit_cast<float>(read32le(p));
     else if (dtype == "<f8")

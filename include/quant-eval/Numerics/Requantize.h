@@ -33,13 +33,15 @@ std::optional<RescaleMultiplier> computeRescaleMultiplier(double scale,
 
 /// A layer bias on its accumulator's grid (scale Δ_in·Δ_w[c], zero point
 /// 0): round half away from zero, saturated to a signed `bits`-wide integer
-/// (32 for int8 layers, 48 or 64 for 16x8). NaN gives 0.
+/// (32 for int8 layers, 48 or 64 for 16x8). A NaN bias, or a NaN quotient
+/// (0/0, inf/inf), gives 0.
 int64_t quantizeBias(double bias, double scale, unsigned bits = 32);
 
 /// TOSA apply_scale: (value * multiplier + 2^(shift-1)) >> shift with an
 /// arithmetic shift (round half up). With doubleRound and shift > 31, the
 /// rounding term moves by +2^30 for non-negative values and -2^30 for
-/// negative ones. `value` must fit 48 bits.
+/// negative ones. `value` must fit 48 bits; the arithmetic is exact, and a
+/// result beyond 64 bits saturates (TOSA requires it to fit 32).
 int64_t applyScale(int64_t value, int32_t multiplier, int32_t shift,
                    bool doubleRound);
 

@@ -3,6 +3,7 @@
 #ifndef QUANT_EVAL_RUNTIME_DATASETS_H
 #define QUANT_EVAL_RUNTIME_DATASETS_H
 
+#include "llvm/ADT/ArrayRef.h"
 #include "llvm/Support/Error.h"
 
 #include <cstdint>
@@ -27,6 +28,12 @@ struct ImageDataset {
 llvm::Expected<std::vector<uint8_t>> readIDX(const std::string &path,
                                              std::vector<int64_t> &dims);
 
+/// Parses the bytes of an IDX file (already decompressed); `name` (the file)
+/// starts every error message.
+llvm::Expected<std::vector<uint8_t>> parseIDX(llvm::ArrayRef<uint8_t> bytes,
+                                              const std::string &name,
+                                              std::vector<int64_t> &dims);
+
 /// Loads an IDX image file and its label file.
 llvm::Expected<ImageDataset> loadIDXDataset(const std::string &images,
                                             const std::string &labels);
@@ -43,6 +50,9 @@ struct NpyArray {
   std::vector<float> data;
 };
 llvm::Expected<NpyArray> readNpy(const std::string &path);
+/// Parses the bytes of a .npy file (already decompressed), like readNpy.
+llvm::Expected<NpyArray> parseNpy(llvm::ArrayRef<uint8_t> bytes,
+                                  const std::string &name);
 llvm::Error writeNpy(const std::string &path, const std::vector<int64_t> &shape,
                      const float *data);
 

@@ -3,6 +3,7 @@
 #include "quant-eval/Import/ONNXImporter.h"
 
 #include "GraphImporter.h"
+#include "ONNXTextParser.h"
 
 #include "quant-eval/Dialect/QE/IR/QEDialect.h"
 
@@ -12,8 +13,6 @@
 #include "mlir/Tools/mlir-translate/Translation.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/SourceMgr.h"
-
-#include <onnx/defs/parser.h>
 
 using namespace mlir;
 
@@ -40,11 +39,9 @@ OwningOpRef<ModuleOp> importONNXModel(llvm::StringRef contents,
   onnx::ModelProto model;
   if (fileName.ends_with(".onnxtxt") || looksLikeONNXText(contents)) {
     // ONNX's textual syntax, handy for small hand-written models and tests.
-    std::string text = contents.str();
-    onnx::Common::Status status = onnx::OnnxParser::Parse(model, text.c_str());
-    if (!status.IsOK()) {
-      emitError(fileLoc) << "not a valid ONNX text model: "
-                         << status.ErrorMessage();
+    std::string error;
+    if (!onnx_import::parseONNXText(contents.str(), model, error)) {
+      emitError(fileLoc) << "not a valid ONNX text model: " << error;
       return nullptr;
     }
   } else if (contents.empty() ||

@@ -88,6 +88,18 @@ TEST(ApplyScale, RoundsHalfUp) {
   EXPECT_EQ(applyScale(-101, half, 31, false), -50);    // -50.5 -> -50
   EXPECT_EQ(applyScale(-3, 1610612736, 31, false), -2); // -2.25
   EXPECT_EQ(applyScale(0, 1610612736, 31, false), 0);
+  // A 48-bit value with a 32-bit multiplier is exact (the product needs 78
+  // bits; requantize-fuzzer found it overflowing 64): (2^47 - 1) * 2^30 +
+  // 2^30 = 2^77, >> 31 = 2^46; -2^47 * 2^30 + 2^30, >> 31 = floor(-2^46 +
+  // 1/2) = -2^46.
+  const int64_t v47 = int64_t(1) << 47;
+  EXPECT_EQ(applyScale(v47 - 1, 1 << 30, 31, false), int64_t(1) << 46);
+  EXPECT_EQ(applyScale(-v47, 1 << 30, 31, false), -(int64_t(1) << 46));
+  // A result beyond 64 bits saturates: about 2^78 / 4.
+  EXPECT_EQ(applyScale(v47 - 1, 2147483647, 2, false),
+            std::numeric_limits<int64_t>::max());
+  EXPECT_EQ(applyScale(-v47, 2147483647, 2, false),
+            std::numeric_limits<int64_t>::min());
 }
 
 TEST(ApplyScale, DoubleRoundOnlyAboveShift31) {
@@ -128,4 +140,12 @@ TEST(QuantizeBias, RoundsHalfAwayAndSaturates) {
   EXPECT_EQ(quantizeBias(1e300, 1e-300, 64),
             std::numeric_limits<int64_t>::max());
   EXPECT_EQ(quantizeBias(std::nan(""), 0.1), 0);
+  // A NaN quotient has no grid point either (requantize-fuzzer found the
+  // 0/0 case converting NaN to an integer).
+  EXPECT_EQ(quantizeBias(0.0, 0.0), 0);
+  EXPECT_EQ(quantizeBias(std::numeric_limits<double>::infinity(),
+                         std::numeric_limits<double>::infinity(), 64),
+            0);
+  // A non-zero bias over a zero scale saturates.
+  EXPECT_EQ(quantizeBias(1.0, 0.0), 2147483647);
 }
