@@ -1,6 +1,7 @@
 //===- CompiledModel.cpp - Run a compiled model ---------------------------===//
 
 #include "quant-eval/Runtime/CompiledModel.h"
+#include "quant-eval/Runtime/ModelStats.h"
 
 #include "quant-eval/Conversion/Passes.h"
 
@@ -15,9 +16,13 @@
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/OpenMP/OpenMPToLLVMIRTranslation.h"
 #include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/TargetSelect.h"
 
 #include <dlfcn.h>
+#include <sys/resource.h>
+#include <unistd.h>
 #if defined(__GLIBC__)
 #include <malloc.h>
 #endif
@@ -118,6 +123,88 @@ void keepFreedBuffersMapped() {
 }
 } // namespace
 
+std::optional<int64_t> availableMemoryBytes() {
+  std::optional<int64_t> available;
+  auto atMost = [&](int64_t bytes) {
+    available =
+        std::min(available.value_or(bytes), std::max<int64_t>(bytes, 0));
+  };
+  // "/proc/meminfo: MemAvailable: N kB" and cgroup v2 files hold numbers
+  // (or "max").
+  auto readNumber = [](const char *file,
+                       llvm::StringRef key = "") -> std::optional<int64_t> {
+    auto buffer = llvm::MemoryBuffer::getFileAsStream(file);
+    if (!buffer)
+      return std::nullopt;
+    llvm::StringRef text = (*buffer)->getBuffer();
+    if (!key.empty()) {
+      size_t at = text.find(key);
+      if (at == llvm::StringRef::npos)
+        return std::nullopt;
+      text = text.drop_front(at + key.size());
+    }
+    int64_t value;
+    if (text.trim().consumeInteger(10, value))
+      return std::nullopt;
+    return value;
+  };
+  if (auto kb = readNumber("/proc/meminfo", "MemAvailable:"))
+    atMost(*kb * 1024);
+  auto max = readNumber("/sys/fs/cgroup/memory.max");
+  auto current = readNumber("/sys/fs/cgroup/memory.current");
+  if (max && current)
+    atMost(*max - *current);
+  // The address-space and data limits (ulimit -v, -d), less what the
+  // process already maps.
+  long page = sysconf(_SC_PAGESIZE);
+  std::optional<int64_t> mappedPages;
+  if (auto buffer = llvm::MemoryBuffer::getFileAsStream("/proc/self/statm")) {
+    int64_t pages;
+    if (!(*buffer)->getBuffer().consumeInteger(10, pages))
+      mappedPages = pages;
+  }
+  for (int resource : {RLIMIT_AS, RLIMIT_DATA}) {
+    struct rlimit limit;
+    if (getrlimit(resource, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY &&
+        mappedPages)
+      atMost(int64_t(limit.rlim_cur) - *mappedPages * page);
+  }
+  return available;
+}
+
+/// "1.5 GiB", "12.0 MiB": sizes for messages.
+static std::string formatBytes(int64_t bytes) {
+  double b = double(bytes);
+  if (b >= double(1 << 30))
+    return llvm::formatv("{0:f1} GiB", b / double(1 << 30)).str();
+  return llvm::formatv("{0:f1} MiB", b / double(1 << 20)).str();
+}
+
+llvm::Error checkInferenceFitsInMemory(ModuleOp module) {
+  std::optional<int64_t> available = availableMemoryBytes();
+  int64_t needed = estimateInferenceBytes(module);
+  if (!available || needed <= *available)
+    return llvm::Error::success();
+  auto sig = getModelSignature(module);
+  int64_t batch = sig && !sig->inputShape.empty()
+                      ? std::max<int64_t>(1, sig->inputShape[0])
+                      : 1;
+  int64_t perSample = std::max<int64_t>(1, needed / batch);
+  std::string message =
+      llvm::formatv("out of memory: one inference of this model at batch {0} "
+                    "needs at least {1} ({2} per sample), but this process "
+                    "can allocate only {3}",
+                    batch, formatBytes(needed), formatBytes(perSample),
+                    formatBytes(*available))
+          .str();
+  // Leave a tenth for the runner's own buffers and the JIT.
+  int64_t fits = *available / 10 * 9 / perSample;
+  message += fits >= 1
+                 ? llvm::formatv("; use a batch of at most {0}", fits).str()
+                 : std::string("; even batch 1 does not fit");
+  return llvm::createStringError(message);
+}
+
 CompiledModel::~CompiledModel() {
   if (sharedHandle)
     dlclose(sharedHandle);
@@ -128,6 +215,9 @@ CompiledModel::compileJIT(ModuleOp module, const CodegenOptions &options) {
   llvm::Expected<ModelSignature> sig = getModelSignature(module);
   if (!sig)
     return sig.takeError();
+  // Before lowering: the estimate reads the TOSA-level body.
+  if (llvm::Error err = checkInferenceFitsInMemory(module))
+    return std::move(err);
 
   PassManager pm(module.getContext());
   qe::LowerToLLVMOptions lowering;

@@ -4,9 +4,13 @@
 
 #include "quant-eval/Dialect/QE/IR/QEOps.h"
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Tosa/IR/TosaOps.h"
 #include "mlir/IR/Matchers.h"
+#include "llvm/Support/MathExtras.h"
 
+#include <algorithm>
+#include <limits>
 #include <optional>
 
 using namespace mlir;
@@ -128,6 +132,42 @@ MacCount countMacs(ModuleOp module) {
     }
   });
   return count;
+}
+
+/// Bytes of a statically shaped tensor value, saturated at INT64_MAX.
+static int64_t tensorBytes(Value v) {
+  auto type = dyn_cast<RankedTensorType>(v.getType());
+  if (!type || !type.hasStaticShape())
+    return 0;
+  int64_t bits = type.getElementType().isIntOrFloat()
+                     ? type.getElementType().getIntOrFloatBitWidth()
+                     : 0;
+  // Sub-byte elements are stored in a byte each by the compiled code.
+  int64_t bytes = std::max<int64_t>(1, (bits + 7) / 8);
+  for (int64_t d : type.getShape())
+    if (llvm::MulOverflow(bytes, d, bytes))
+      return std::numeric_limits<int64_t>::max();
+  return bytes;
+}
+
+static int64_t saturatingAdd(int64_t a, int64_t b) {
+  int64_t sum;
+  return llvm::AddOverflow(a, b, sum) ? std::numeric_limits<int64_t>::max()
+                                      : sum;
+}
+
+int64_t estimateInferenceBytes(ModuleOp module) {
+  auto main = module.lookupSymbol<func::FuncOp>("main");
+  if (!main || main.getBody().empty())
+    return 0;
+  int64_t bytes = 0;
+  for (BlockArgument arg : main.getArguments())
+    bytes = saturatingAdd(bytes, tensorBytes(arg));
+  main.walk([&](Operation *op) {
+    for (Value r : op->getResults())
+      bytes = saturatingAdd(bytes, tensorBytes(r));
+  });
+  return bytes;
 }
 
 llvm::StringMap<std::string> getModelMetadata(ModuleOp module) {

@@ -81,7 +81,9 @@ public:
 private:
   std::string modelDir(const Cell &c) const {
     llvm::SmallString<256> p(options.outDir);
-    path::append(p, c.stem);
+    path::append(p, options.batch == 1
+                        ? c.stem
+                        : c.stem + "-batch" + std::to_string(options.batch));
     return std::string(p);
   }
   std::string recordPath(const Cell &c) const {
@@ -140,6 +142,7 @@ MatrixRunner::prepareModel(const Cell &c) {
   if (llvm::StringRef(c.model).ends_with(".onnx") &&
       !fs::exists(dir + "/float.mlir")) {
     StepResult r = runStep({tools.quantTranslate, "--import-onnx", c.model,
+                            "--batch-size=" + std::to_string(options.batch),
                             "-o", dir + "/float.mlir.tmp"},
                            dir + "/import", options.timeoutSeconds);
     if (!r.ok)
@@ -209,9 +212,10 @@ llvm::json::Object MatrixRunner::runCell(const Cell &c) {
       return fail("quantize", "no QAT model " + qat);
     // The QDQ model as exported, with PyTorch's ConvBn form folded: the
     // same integers and accuracy, and the size a deployment stores.
-    StepResult r = runStep(
-        {tools.quantTranslate, "--import-onnx", qat, "-o", cdir + "/qat.mlir"},
-        cdir + "/import-qat", options.timeoutSeconds);
+    StepResult r = runStep({tools.quantTranslate, "--import-onnx", qat,
+                            "--batch-size=" + std::to_string(options.batch),
+                            "-o", cdir + "/qat.mlir"},
+                           cdir + "/import-qat", options.timeoutSeconds);
     if (!r.ok)
       return fail("quantize", r.error);
     r = runStep({tools.quantOpt, "--qe-fold-batch-norm", cdir + "/qat.mlir",
@@ -447,17 +451,31 @@ int MatrixRunner::run() {
                  << " done before, " << todo.size() << " to run on "
                  << options.jobs << " job(s)\n";
 
+  // Ctrl-C stops the matrix between records: the cells in flight are
+  // killed and left without one, so that a rerun resumes with them.
+  installInterruptHandler();
+  auto stopped = [&] {
+    llvm::errs() << "quant-eval matrix: interrupted; " << cellsRun
+                 << " cell(s) of this run finished and are kept in "
+                 << options.outDir
+                 << "; run the same command again to resume\n";
+    return 130; // as a shell reports death by SIGINT
+  };
+
   // Models are prepared once, before their cells.
   std::map<std::string, std::optional<std::pair<std::string, std::string>>>
       prepared;
-  for (const Cell &c : todo)
+  for (const Cell &c : todo) {
+    if (interruptRequested())
+      return stopped();
     if (!prepared.count(c.stem))
       prepared[c.stem] = prepareModel(c);
+  }
 
   start = std::chrono::steady_clock::now();
   std::atomic<size_t> next{0}, done{0};
   auto worker = [&] {
-    for (size_t k; (k = next++) < todo.size();) {
+    for (size_t k; !interruptRequested() && (k = next++) < todo.size();) {
       const Cell &c = todo[k];
       auto begin = std::chrono::steady_clock::now();
       llvm::json::Object record;
@@ -473,6 +491,8 @@ int MatrixRunner::run() {
       double seconds = std::chrono::duration<double>(
                            std::chrono::steady_clock::now() - begin)
                            .count();
+      if (interruptRequested())
+        return; // the cell did not finish: no record
       std::lock_guard<std::mutex> lock(mutex);
       llvm::json::Object copy = record;
       if (!writeJsonFile(recordPath(c), std::move(record)))
@@ -488,6 +508,8 @@ int MatrixRunner::run() {
     threads.emplace_back(worker);
   for (std::thread &t : threads)
     t.join();
+  if (interruptRequested())
+    return stopped();
   return summarize(cells);
 }
 

@@ -29,6 +29,10 @@ struct MatrixOptions {
   /// Preprocessing overrides (--mean=, --std=, --scale=, --layout=) passed
   /// to every run and calibration.
   std::vector<std::string> preprocessing;
+  /// The batch ONNX models are imported at. Each batch other than 1 has
+  /// its own model directories (STEM-batchN), so that runs at different
+  /// batches never share an import.
+  int64_t batch = 1;
   int64_t limit = 0;                // test samples per cell (0: all)
   int64_t calibrationSamples = 500; // training samples for PTQ
   int jobs = 1;                     // cells run at once

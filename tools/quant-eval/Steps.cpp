@@ -10,9 +10,11 @@
 #include "llvm/Support/Program.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <atomic>
 #include <chrono>
 #include <csignal>
 #include <thread>
+#include <unistd.h>
 
 using namespace quant_eval;
 namespace fs = llvm::sys::fs;
@@ -48,13 +50,42 @@ std::optional<llvm::json::Value> quant_eval::readJson(const std::string &file) {
 
 bool quant_eval::writeJsonFile(const std::string &file,
                                llvm::json::Value value) {
-  std::error_code ec;
-  llvm::raw_fd_ostream os(file, ec);
-  if (ec)
-    return false;
-  os << llvm::formatv("{0:2}", value) << "\n";
-  return true;
+  std::string temporary = file + ".tmp";
+  {
+    std::error_code ec;
+    llvm::raw_fd_ostream os(temporary, ec);
+    if (ec)
+      return false;
+    os << llvm::formatv("{0:2}", value) << "\n";
+    os.close();
+    if (os.has_error()) {
+      os.clear_error();
+      return false;
+    }
+  }
+  return !fs::rename(temporary, file);
 }
+
+static std::atomic<bool> interrupted{false};
+
+static void onInterrupt(int signal) {
+  interrupted = true;
+  // Only async-signal-safe calls here.
+  static const char message[] =
+      "\nquant-eval: interrupted; stopping (a second Ctrl-C kills)\n";
+  ssize_t written = ::write(STDERR_FILENO, message, sizeof(message) - 1);
+  (void)written;
+  ::signal(signal, SIG_DFL);
+}
+
+void quant_eval::installInterruptHandler() {
+  static_assert(std::atomic<bool>::is_always_lock_free,
+                "the interrupt flag is set from a signal handler");
+  ::signal(SIGINT, onInterrupt);
+  ::signal(SIGTERM, onInterrupt);
+}
+
+bool quant_eval::interruptRequested() { return interrupted; }
 
 StepResult quant_eval::runStep(const std::vector<std::string> &argv,
                                const std::string &log, int timeoutSeconds) {
@@ -79,6 +110,12 @@ StepResult quant_eval::runStep(const std::vector<std::string> &argv,
         rc = done.ReturnCode;
         break;
       }
+      if (interruptRequested()) {
+        ::kill(child.Pid, SIGKILL);
+        llvm::sys::Wait(child, std::nullopt, &message);
+        result.interrupted = true;
+        break;
+      }
       if (timeoutSeconds > 0 && std::chrono::steady_clock::now() > deadline) {
         ::kill(child.Pid, SIGKILL);
         llvm::sys::Wait(child, std::nullopt, &message);
@@ -91,8 +128,13 @@ StepResult quant_eval::runStep(const std::vector<std::string> &argv,
   result.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
           .count();
-  result.ok = rc == 0 && !timedOut;
-  if (!result.ok) {
+  // A child that died of the terminal's Ctrl-C, which reached it too,
+  // counts as interrupted as well.
+  result.interrupted |= interruptRequested();
+  result.ok = rc == 0 && !timedOut && !result.interrupted;
+  if (result.interrupted) {
+    result.error = "interrupted";
+  } else if (!result.ok) {
     std::string diagnostic = tail(readFile(err));
     if (timedOut)
       diagnostic =

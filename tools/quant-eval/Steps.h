@@ -22,11 +22,21 @@ struct StepResult {
   bool ok = false;
   double seconds = 0;
   std::string error; // the end of its stderr, or why it did not finish
+  /// Stopped because of interruptRequested(): not a failure of the step.
+  bool interrupted = false;
 };
+
+/// Makes Ctrl-C (SIGINT) and SIGTERM ask for a stop instead of killing the
+/// process at once: runStep then kills its child, and long commands finish
+/// what they are writing and exit. A second signal kills as usual.
+void installInterruptHandler();
+
+/// True once SIGINT or SIGTERM arrived after installInterruptHandler().
+bool interruptRequested();
 
 /// Runs argv[0] with `argv`, its stdout and stderr in `log`.out and
 /// `log`.err. A step still running after `timeoutSeconds` (0: no limit) is
-/// killed and fails.
+/// killed and fails; so is one running when an interrupt is requested.
 StepResult runStep(const std::vector<std::string> &argv, const std::string &log,
                    int timeoutSeconds);
 
@@ -36,7 +46,9 @@ std::string readFile(const std::string &file);
 /// The file's JSON, or nothing if it is missing or malformed.
 std::optional<llvm::json::Value> readJson(const std::string &file);
 
-/// Writes `value` indented; false if the file cannot be written.
+/// Writes `value` indented, through a temporary file renamed into place, so
+/// that an interrupted write leaves no truncated record; false if the file
+/// cannot be written.
 bool writeJsonFile(const std::string &file, llvm::json::Value value);
 
 /// The tools installed next to this executable.

@@ -305,6 +305,8 @@ llvm::Expected<std::unique_ptr<CompiledModel>> compile(ModuleOp module) {
   auto sig = getModelSignature(module);
   if (!sig)
     return sig.takeError();
+  if (llvm::Error err = checkInferenceFitsInMemory(module))
+    return std::move(err);
   return CompiledModel::loadShared(sharedObject, std::move(*sig));
 }
 
@@ -989,6 +991,9 @@ int matrixCommand(int argc, char **argv) {
     if (o->getNumOccurrences())
       options.preprocessing.push_back("--" + o->ArgStr.str() + "=" +
                                       o->getValue());
+  if (batch < 1)
+    return fail("quant-eval matrix: --batch must be at least 1");
+  options.batch = batch;
   options.limit = limit;
   if (samples.getNumOccurrences())
     options.calibrationSamples = samples;

@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -43,6 +44,19 @@ llvm::Expected<ModelSignature> getModelSignature(mlir::ModuleOp module);
 /// f32 tensors with the same leading dimension.
 llvm::Expected<std::vector<std::vector<int64_t>>>
 concatenateOutputs(mlir::ModuleOp module);
+
+/// Bytes this process can still allocate, as far as the system tells: the
+/// least of /proc/meminfo's MemAvailable, the cgroup's memory.max less
+/// memory.current, and the headroom under RLIMIT_AS and RLIMIT_DATA.
+/// Nothing when none of them is known.
+std::optional<int64_t> availableMemoryBytes();
+
+/// Fails when one inference of `module` needs more memory
+/// (estimateInferenceBytes) than availableMemoryBytes(), with a message that
+/// names the batch size, both amounts and the largest batch that fits. Such
+/// a model would otherwise be killed by the kernel, or crash at a failed
+/// allocation inside the compiled code. compileJIT checks this itself.
+llvm::Error checkInferenceFitsInMemory(mlir::ModuleOp module);
 
 struct CodegenOptions {
   std::string targetTriple; // empty: the host
