@@ -81,7 +81,8 @@ void mlir::qe::buildLowerToLLVMPipeline(OpPassManager &pm,
   // run any prefix of it by hand with quant-opt.
   std::string pipeline =
       std::string() +
-      "func.func(convert-qe-to-linalg,tosa-optional-decompositions,"
+      "func.func(qe-fold-constant-casts,convert-qe-to-linalg,"
+      "tosa-optional-decompositions,"
       "tosa-to-linalg-named,tosa-to-linalg,"
       "tosa-to-arith{include-apply-rescale=true},tosa-to-tensor),"
       "canonicalize,cse,"
