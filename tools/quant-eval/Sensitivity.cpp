@@ -2,10 +2,11 @@
 //
 // Per-layer sensitivity of a calibrated PTQ method: each layer quantized
 // alone (the others float), and each layer kept float alone (the others
-// quantized), measured on the test split, with the weight SQNR from
-// qe-report. The layers whose float copy recovers the most accuracy are the
-// thesis's "suspected layers"; --exclude auto[:budget] keeps them float one
-// by one until the drop against float is within the budget.
+// quantized), measured on the test split (top-1 for classifiers, mAP@0.5
+// for detectors), with the weight SQNR from qe-report. The layers whose float
+// copy recovers the most accuracy are the thesis's "suspected layers";
+// --exclude auto[:budget] keeps them float one by one until the drop against
+// float is within the budget.
 //
 //===----------------------------------------------------------------------===//
 
@@ -28,8 +29,8 @@ namespace {
 struct Layer {
   std::string name, op;
   double sqnr = 0;
-  double onlyTop1 = 0;   // this layer quantized, the others float
-  double allButTop1 = 0; // this layer float, the others quantized
+  double onlyScore = 0;   // this layer quantized, the others float
+  double allButScore = 0; // this layer float, the others quantized
 };
 
 class Analysis {
@@ -38,8 +39,8 @@ public:
   int run();
 
 private:
-  /// top-1 of the method with `exclude` kept float, or nothing (after a
-  /// diagnostic) if a step failed.
+  /// The score (scoreKey) of the method with `exclude` kept float, or
+  /// nothing (after a diagnostic) if a step failed.
   std::optional<double> evaluate(const std::string &tag,
                                  const std::vector<std::string> &exclude,
                                  bool keep = false);
@@ -62,6 +63,12 @@ private:
   const SensitivityOptions &o;
   Tools tools;
   std::string floatModel, stats;
+  /// What `quant-eval run` reports for the model: "top1" for a classifier,
+  /// "map50" for a detector (chosen from the float model's results).
+  std::string scoreKey = "top1";
+  const char *scoreName() const {
+    return scoreKey == "map50" ? "mAP@0.5" : "top-1";
+  }
 };
 
 std::optional<double>
@@ -89,7 +96,11 @@ Analysis::evaluate(const std::string &tag,
     fail("evaluating (" + tag + ")", r);
     return std::nullopt;
   }
-  return v->getAsObject()->getNumber("top1");
+  std::optional<double> score = v->getAsObject()->getNumber(scoreKey);
+  if (!score)
+    llvm::errs() << "quant-eval sensitivity: " << json << " has no " << scoreKey
+                 << "\n";
+  return score;
 }
 
 int Analysis::run() {
@@ -126,9 +137,16 @@ int Analysis::run() {
       r.ok ? readJson(floatJson) : std::nullopt;
   if (!f)
     return fail("evaluating the float model", r), 1;
-  double floatTop1 = f->getAsObject()->getNumber("top1").value_or(0);
-  std::optional<double> allTop1 = evaluate("all", {});
-  if (!allTop1)
+  if (f->getAsObject()->getNumber("map50"))
+    scoreKey = "map50";
+  std::optional<double> floatScore = f->getAsObject()->getNumber(scoreKey);
+  if (!floatScore) {
+    llvm::errs() << "quant-eval sensitivity: " << floatJson
+                 << " has neither top1 nor map50\n";
+    return 1;
+  }
+  std::optional<double> allScore = evaluate("all", {});
+  if (!allScore)
     return 1;
 
   // The layers, their ops and weight SQNR, as qe-report names them.
@@ -157,9 +175,9 @@ int Analysis::run() {
     names.push_back(l.name);
 
   if (!o.quiet)
-    llvm::outs() << llvm::format("float %.2f%%, %s on every layer %.2f%%; ",
-                                 100 * floatTop1, o.method.c_str(),
-                                 100 * *allTop1)
+    llvm::outs() << llvm::format("%s: float %.2f%%, %s on every layer %.2f%%; ",
+                                 scoreName(), 100 * *floatScore,
+                                 o.method.c_str(), 100 * *allScore)
                  << layers.size() << " layers, 2 runs each\n";
   for (auto [k, l] : llvm::enumerate(layers)) {
     std::vector<std::string> others;
@@ -171,8 +189,8 @@ int Analysis::run() {
         evaluate("all-but-" + std::to_string(k), {l.name});
     if (!only || !allBut)
       return 1;
-    l.onlyTop1 = *only;
-    l.allButTop1 = *allBut;
+    l.onlyScore = *only;
+    l.allButScore = *allBut;
     if (!o.quiet)
       llvm::outs() << llvm::format("  [%zu/%zu] ", k + 1, layers.size())
                    << l.name << "\n";
@@ -181,10 +199,10 @@ int Analysis::run() {
   // Most sensitive first: the accuracy its float copy recovers, then the
   // drop it causes alone, then the lower SQNR, then the name.
   llvm::sort(layers, [](const Layer &a, const Layer &b) {
-    if (a.allButTop1 != b.allButTop1)
-      return a.allButTop1 > b.allButTop1;
-    if (a.onlyTop1 != b.onlyTop1)
-      return a.onlyTop1 < b.onlyTop1;
+    if (a.allButScore != b.allButScore)
+      return a.allButScore > b.allButScore;
+    if (a.onlyScore != b.onlyScore)
+      return a.onlyScore < b.onlyScore;
     if (a.sqnr != b.sqnr)
       return a.sqnr < b.sqnr;
     return a.name < b.name;
@@ -196,42 +214,42 @@ int Analysis::run() {
   for (auto [k, l] : llvm::enumerate(layers)) {
     llvm::outs() << llvm::format("| %zu | ", k + 1) << l.name << " | " << l.op
                  << llvm::format(" | %.1f | %+.2f | %+.2f |\n", l.sqnr,
-                                 100 * (l.onlyTop1 - floatTop1),
-                                 100 * (l.allButTop1 - *allTop1));
+                                 100 * (l.onlyScore - *floatScore),
+                                 100 * (l.allButScore - *allScore));
     ranked.push_back(llvm::json::Object{{"layer", l.name},
                                         {"op", l.op},
                                         {"weight_sqnr_db", l.sqnr},
-                                        {"top1_quantized_alone", l.onlyTop1},
-                                        {"top1_kept_float", l.allButTop1}});
+                                        {"score_quantized_alone", l.onlyScore},
+                                        {"score_kept_float", l.allButScore}});
   }
 
-  llvm::json::Object result{{"model", o.model},
-                            {"method", o.method},
-                            {"float_top1", floatTop1},
-                            {"all_top1", *allTop1},
-                            {"layers", std::move(ranked)}};
+  // Scores are top-1 or mAP@0.5 as "metric" says, fractions in [0, 1].
+  llvm::json::Object result{
+      {"model", o.model},       {"method", o.method},
+      {"metric", scoreKey},     {"float_score", *floatScore},
+      {"all_score", *allScore}, {"layers", std::move(ranked)}};
 
   // Automatic exclusion: the ranked layers kept float one by one until the
   // drop is within the budget.
   if (o.autoBudget) {
     double budget = *o.autoBudget / 100;
     std::vector<std::string> kept;
-    double top1 = *allTop1;
+    double score = *allScore;
     for (const Layer &l : layers) {
-      if (floatTop1 - top1 <= budget)
+      if (*floatScore - score <= budget)
         break;
       kept.push_back(l.name);
       std::optional<double> t = evaluate("auto", kept, /*keep=*/true);
       if (!t)
         return 1;
-      top1 = *t;
+      score = *t;
     }
-    bool met = floatTop1 - top1 <= budget;
+    bool met = *floatScore - score <= budget;
     llvm::outs() << llvm::format(
-                        "\nexclude auto:%.2f: %zu layer(s) kept float, top-1 "
+                        "\nexclude auto:%.2f: %zu layer(s) kept float, %s "
                         "%.2f%% (%+.2f against float)%s\n",
-                        *o.autoBudget, kept.size(), 100 * top1,
-                        100 * (top1 - floatTop1),
+                        *o.autoBudget, kept.size(), scoreName(), 100 * score,
+                        100 * (score - *floatScore),
                         met ? "" : "; the budget is not reachable")
                  << (kept.empty() ? ""
                                   : "  " + llvm::join(kept, "\n  ") + "\n");
@@ -242,7 +260,7 @@ int Analysis::run() {
       keptJson.push_back(k);
     result["auto"] = llvm::json::Object{{"budget_points", *o.autoBudget},
                                         {"kept_float", std::move(keptJson)},
-                                        {"top1", top1},
+                                        {"score", score},
                                         {"met", met}};
   }
   std::string out = o.outDir + "/sensitivity.json";

@@ -165,7 +165,8 @@ cl::opt<std::string>
 cl::opt<std::string> excludeOpt(
     "exclude",
     cl::desc("sensitivity: auto[:BUDGET] keeps the most sensitive layers "
-             "float until top-1 is within BUDGET points of float (default "
+             "float until top-1 (mAP@0.5 for detectors) is within BUDGET "
+             "points of float (default "
              "1)"),
     cl::init(""), cl::cat(matrixCategory));
 cl::opt<std::string> matrixFile("matrix",
