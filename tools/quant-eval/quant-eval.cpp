@@ -346,7 +346,19 @@ OwningOpRef<ModuleOp> loadModel(MLIRContext &ctx, const std::string &path) {
   }
   llvm::SourceMgr sm;
   sm.AddNewSourceBuffer(std::move(buffer), llvm::SMLoc());
-  return parseSourceFile<ModuleOp>(sm, &ctx);
+  // Some upstream parsers fail without a diagnostic (qe-ir-fuzzer found
+  // tosa.clamp's, on a misspelt attribute name): say at least which file.
+  bool reported = false;
+  ScopedDiagnosticHandler watch(&ctx, [&](Diagnostic &d) {
+    reported |= d.getSeverity() == DiagnosticSeverity::Error;
+    return failure(); // the default handler still prints it
+  });
+  OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(sm, &ctx);
+  if (!module && !reported)
+    llvm::errs() << "quant-eval: cannot parse " << path
+                 << ": the MLIR parser stopped without saying where; check "
+                    "the attribute lists of its ops\n";
+  return module;
 }
 
 llvm::Error loadDetectionDataset(llvm::StringRef spec, ImageDataset &data,

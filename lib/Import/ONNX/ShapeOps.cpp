@@ -11,6 +11,7 @@
 
 #include "mlir/Dialect/Tosa/IR/TosaOps.h"
 #include "mlir/Dialect/Tosa/Utils/ConversionUtils.h"
+#include "llvm/Support/MathExtras.h"
 
 #include <algorithm>
 #include <cmath>
@@ -21,9 +22,21 @@ using namespace mlir;
 namespace quant_eval::onnx_import {
 namespace {
 
+/// The product of dimensions already known to describe real data (a
+/// constant's, or checked by elementCount).
 int64_t product(llvm::ArrayRef<int64_t> s) {
   return std::accumulate(s.begin(), s.end(), int64_t(1),
                          std::multiplies<int64_t>());
+}
+
+/// The element count of a shape, or nothing when it does not fit 64 bits
+/// (onnx-import-fuzzer found a Reshape target whose product overflowed).
+std::optional<int64_t> elementCount(llvm::ArrayRef<int64_t> s) {
+  int64_t n = 1;
+  for (int64_t d : s)
+    if (d < 0 || llvm::MulOverflow(n, d, n))
+      return std::nullopt;
+  return n;
 }
 
 /// The same data viewed with another shape.
@@ -36,9 +49,12 @@ HostTensor withShape(const HostTensor &t, std::vector<int64_t> shape) {
 /// Binds a reshaped view of `x` (constant or run-time) as the output.
 LogicalResult setReshaped(GraphImporter &g, const onnx::NodeProto &node,
                           ImportedValue &x, std::vector<int64_t> shape) {
-  if (product(shape) != product(x.shape))
-    return g.nodeError() << "cannot reshape " << product(x.shape)
-                         << " elements to " << product(shape);
+  std::optional<int64_t> from = elementCount(x.shape), to = elementCount(shape);
+  if (!from || !to)
+    return g.nodeError() << "a shape has more elements than 64 bits count";
+  if (*from != *to)
+    return g.nodeError() << "cannot reshape " << *from << " elements to "
+                         << *to;
   if (x.constant && !x.value) {
     g.setConstantOutput(node, 0, withShape(*x.constant, shape));
     return success();
@@ -84,8 +100,11 @@ LogicalResult convertFlatten(GraphImporter &g, const onnx::NodeProto &node) {
   if (axis < 0 || axis > rank)
     return g.nodeError() << "axis " << axis << " is out of range";
   llvm::ArrayRef<int64_t> s(x->shape);
-  return setReshaped(
-      g, node, *x, {product(s.take_front(axis)), product(s.drop_front(axis))});
+  std::optional<int64_t> rows = elementCount(s.take_front(axis)),
+                         columns = elementCount(s.drop_front(axis));
+  if (!rows || !columns)
+    return g.nodeError() << "the input has more elements than 64 bits count";
+  return setReshaped(g, node, *x, {*rows, *columns});
 }
 
 LogicalResult convertReshape(GraphImporter &g, const onnx::NodeProto &node) {
@@ -111,12 +130,15 @@ LogicalResult convertReshape(GraphImporter &g, const onnx::NodeProto &node) {
     }
     if (shape[d] < 0)
       return g.nodeError() << "invalid target dimension " << shape[d];
-    known *= shape[d];
+    if (llvm::MulOverflow(known, shape[d], known))
+      return g.nodeError() << "the target shape has more elements than 64 "
+                              "bits count";
   }
   if (inferred >= 0) {
-    if (known == 0 || product(x->shape) % known != 0)
+    std::optional<int64_t> elements = elementCount(x->shape);
+    if (!elements || known == 0 || *elements % known != 0)
       return g.nodeError() << "cannot infer the -1 dimension";
-    shape[inferred] = product(x->shape) / known;
+    shape[inferred] = *elements / known;
   }
   return setReshaped(g, node, *x, shape);
 }

@@ -34,6 +34,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   }();
   mlir::MLIRContext context(*registry, mlir::MLIRContext::Threading::DISABLED);
   context.loadAllAvailableDialects();
+  // Keeps the diagnostics of malformed inputs off the terminal.
   quant_eval::fuzz::ErrorRecorder errors(&context);
   // MLIR's lexer reads the byte after the buffer and needs it to be a null
   // (files come through MemoryBuffer, which ensures that); libFuzzer's
@@ -42,11 +43,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   // parseSourceString verifies what it parsed.
   mlir::OwningOpRef<mlir::ModuleOp> module =
       mlir::parseSourceString<mlir::ModuleOp>(text, &context, "fuzz.mlir");
-  if (!module) {
-    if (!errors.sawError())
-      quant_eval::fuzz::violated("parsing failed without an error diagnostic");
+  // A failed parse must not crash, but it may be silent: upstream TOSA's
+  // custom parsers (tosa.clamp on `{max_val = 6.0 : f32, *in_val = ...}`,
+  // Inputs/qe-ir-fuzzer/tosa-clamp-silent-parse-failure) return failure
+  // without a diagnostic, in Debian's mlir-opt-22 too. quant-eval's own
+  // model loading adds a message when that happens.
+  if (!module)
     return 0;
-  }
   mlir::PassManager pm(&context);
   pm.enableVerifier(false); // checked below, to tell the two failures apart
   pm.addPass(mlir::createCanonicalizerPass());
