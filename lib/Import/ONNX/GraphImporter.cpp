@@ -13,6 +13,7 @@
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/Endian.h"
+#include "llvm/Support/MathExtras.h"
 
 #include <map>
 #include <numeric>
@@ -633,6 +634,12 @@ LogicalResult GraphImporter::importInputs(const onnx::GraphProto &graph,
                          "with --batch-size)";
       }
     }
+    // Every later shape computation multiplies these dimensions: bound
+    // them once here (fuzzing found products overflowing downstream).
+    int64_t bytes = sizeof(float);
+    for (int64_t d : shape)
+      if (llvm::MulOverflow(bytes, d, bytes))
+        return diag() << "has more elements than 64 bits count";
     argTypes.push_back(f32Type(shape));
     inputs.push_back(&in);
     shapes.push_back(shape);
