@@ -185,14 +185,17 @@ llvm::Error checkInferenceFitsInMemory(ModuleOp module) {
   int64_t needed = estimateInferenceBytes(module);
   if (!available || needed <= *available)
     return llvm::Error::success();
-  auto sig = getModelSignature(module);
-  int64_t batch = sig && !sig->inputShape.empty()
-                      ? std::max<int64_t>(1, sig->inputShape[0])
-                      : 1;
+  int64_t batch = 1;
+  if (llvm::Expected<ModelSignature> sig = getModelSignature(module)) {
+    if (!sig->inputShape.empty())
+      batch = std::max<int64_t>(1, sig->inputShape[0]);
+  } else {
+    llvm::consumeError(sig.takeError()); // the batch only words the message
+  }
   int64_t perSample = std::max<int64_t>(1, needed / batch);
   std::string message =
       llvm::formatv("out of memory: one inference of this model at batch {0} "
-                    "needs at least {1} ({2} per sample), but this process "
+                    "needs about {1} ({2} per sample), but this process "
                     "can allocate only {3}",
                     batch, formatBytes(needed), formatBytes(perSample),
                     formatBytes(*available))

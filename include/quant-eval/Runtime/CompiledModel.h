@@ -52,8 +52,9 @@ concatenateOutputs(mlir::ModuleOp module);
 std::optional<int64_t> availableMemoryBytes();
 
 /// Fails when one inference of `module` needs more memory
-/// (estimateInferenceBytes) than availableMemoryBytes(), with a message that
-/// names the batch size, both amounts and the largest batch that fits. Such
+/// (estimateInferenceBytes, which errs on the high side) than
+/// availableMemoryBytes(), with a message that names the batch size, both
+/// amounts and the largest batch that surely fits. Such
 /// a model would otherwise be killed by the kernel, or crash at a failed
 /// allocation inside the compiled code. compileJIT checks this itself.
 llvm::Error checkInferenceFitsInMemory(mlir::ModuleOp module);
