@@ -289,12 +289,9 @@ llvm::json::Object MatrixRunner::runCell(const Cell &c) {
   // One score per cell: top-1 for classifiers, mAP@0.5
   // for detectors.
   auto score = [](llvm::json::Object &o) {
-    if (std::optional<double> v = o.getNumber("map50")) {
-      o["metric"] = "map50";
-      o["score"] = *v;
-    } else if (std::optional<double> v = o.getNumber("top1")) {
-      o["metric"] = "top1";
-      o["score"] = *v;
+    if (std::optional<RunScore> s = getRunScore(o)) {
+      o["metric"] = s->metric;
+      o["score"] = s->value;
     }
   };
   score(record);
@@ -319,7 +316,7 @@ void MatrixRunner::report(size_t done, size_t total, const Cell &c,
   std::string result;
   llvm::raw_string_ostream os(result);
   if (record.getString("status") == "ok") {
-    os << (record.getString("metric") == "map50" ? "mAP@0.5 " : "top-1 ")
+    os << metricName(record.getString("metric").value_or("")) << " "
        << llvm::format("%.2f%%", 100 * record.getNumber("score").value_or(0));
     if (const llvm::json::Object *i = record.getObject("integer")) {
       if (std::optional<double> t = i->getNumber("score"))

@@ -66,9 +66,7 @@ private:
   /// What `quant-eval run` reports for the model: "top1" for a classifier,
   /// "map50" for a detector (chosen from the float model's results).
   std::string scoreKey = "top1";
-  const char *scoreName() const {
-    return scoreKey == "map50" ? "mAP@0.5" : "top-1";
-  }
+  const char *scoreName() const { return metricName(scoreKey); }
 };
 
 std::optional<double>
@@ -137,14 +135,15 @@ int Analysis::run() {
       r.ok ? readJson(floatJson) : std::nullopt;
   if (!f)
     return fail("evaluating the float model", r), 1;
-  if (f->getAsObject()->getNumber("map50"))
-    scoreKey = "map50";
-  std::optional<double> floatScore = f->getAsObject()->getNumber(scoreKey);
-  if (!floatScore) {
+  std::optional<RunScore> floatRun =
+      f->getAsObject() ? getRunScore(*f->getAsObject()) : std::nullopt;
+  if (!floatRun) {
     llvm::errs() << "quant-eval sensitivity: " << floatJson
                  << " has neither top1 nor map50\n";
     return 1;
   }
+  scoreKey = floatRun->metric;
+  std::optional<double> floatScore = floatRun->value;
   std::optional<double> allScore = evaluate("all", {});
   if (!allScore)
     return 1;

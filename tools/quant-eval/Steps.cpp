@@ -148,6 +148,18 @@ StepResult quant_eval::runStep(const std::vector<std::string> &argv,
   return result;
 }
 
+std::optional<RunScore>
+quant_eval::getRunScore(const llvm::json::Object &result) {
+  for (const char *metric : {"map50", "top1"})
+    if (std::optional<double> v = result.getNumber(metric))
+      return RunScore{metric, *v};
+  return std::nullopt;
+}
+
+const char *quant_eval::metricName(llvm::StringRef metric) {
+  return metric == "map50" ? "mAP@0.5" : "top-1";
+}
+
 Tools quant_eval::findTools() {
   std::string self = fs::getMainExecutable(nullptr, (void *)&findTools);
   llvm::SmallString<256> dir(path::parent_path(self));

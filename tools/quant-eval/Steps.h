@@ -51,6 +51,18 @@ std::optional<llvm::json::Value> readJson(const std::string &file);
 /// cannot be written.
 bool writeJsonFile(const std::string &file, llvm::json::Value value);
 
+/// The score a `quant-eval run` result reports: mAP@0.5 ("map50") for a
+/// detector, else top-1 ("top1"); nothing if it has neither. The matrix
+/// and the sensitivity analysis both rank by it.
+struct RunScore {
+  const char *metric; // "map50" or "top1"
+  double value;
+};
+std::optional<RunScore> getRunScore(const llvm::json::Object &result);
+
+/// How a metric key reads in text: "mAP@0.5" or "top-1".
+const char *metricName(llvm::StringRef metric);
+
 /// The tools installed next to this executable.
 struct Tools {
   std::string quantEval, quantOpt, quantTranslate;
