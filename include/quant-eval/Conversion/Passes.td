@@ -168,7 +168,7 @@ def VectorizeContractions : Pass<"qe-vectorize-contractions", "func::FuncOp"> {
   ];
 }
 
-def LowerInt8Contractions : Pass<"qe-lower-int8-contractions", "func::FuncOp"> {
+def LowerInt8Contractions : Pass<"qe-lower-int8-contractions", "ModuleOp"> {
   let summary = "Lower i8 x i8 -> i32 vector contractions to dot-product instructions";
   let description = [{
     After `qe-vectorize-contractions`, an integer convolution tile is a
@@ -180,21 +180,37 @@ def LowerInt8Contractions : Pass<"qe-lower-int8-contractions", "func::FuncOp"> {
 
     - x86 with AVX512-VNNI: `vpdpbusd` on zmm (16 lanes x 4 MACs), or on ymm
       with AVX-VNNI. It multiplies unsigned by signed bytes, so the
-      activations are offset by 128 (`x ^ 0x80`) and `128 * sum(w)`, itself
-      computed with `vpdpbusd` on the same weights, is subtracted: the
-      result is exact.
+      activations are offset by 128 (`x ^ 0x80`) and `128 * sum(w)` is
+      subtracted: the result is exact.
     - AArch64 with the dot-product extension: `sdot` (4 lanes x 4 MACs),
       signed by signed.
 
-    For each group of 4 input channels, the weights of 16 (or 4) output
-    channels are interleaved into one register, and each output column's 4
-    activations are broadcast as one 32-bit word. The target comes from
-    `qe.target_features` and the module's triple (`qe-annotate-target`), or
-    from `isa`. Other contractions are left to the default lowering.
+    Each output column's 4 activations of a group of 4 input channels are
+    broadcast as one 32-bit word (loaded from memory when the tile is a
+    plain `vector.transfer_read`). The dot instruction needs, for each
+    output channel in its lanes, the weights of those 4 input channels in
+    adjacent bytes:
+
+    - Weights read from a constant `memref.global` `[..., C, F]` (the
+      filters of a bufferized model), at a channel index that is a multiple
+      of the tile's C, are repacked at compile time into a new global
+      `[..., C/4, F*4]` (`<name>_dot4`): one load per group and lane block.
+      For vpdpbusd, `128 * sum(w)` of each tile's channels is precomputed
+      too (`<name>_dot4_offsets<C>`, `[..., C'/C, F]` in i32). Filters that
+      nothing else reads are removed.
+    - Other weights are interleaved in the loop with three shuffles per
+      group and lane block, and `128 * sum(w)` comes from one more
+      `vpdpbusd` of 128s per group.
+
+    The target comes from `qe.target_features` and the module's triple
+    (`qe-annotate-target`), or from `isa`. Other contractions are left to
+    the default lowering.
   }];
   let dependentDialects = [
     "::mlir::vector::VectorDialect",
-    "::mlir::LLVM::LLVMDialect"
+    "::mlir::LLVM::LLVMDialect",
+    "::mlir::memref::MemRefDialect",
+    "::mlir::arith::ArithDialect"
   ];
   let options = [
     Option<"isa", "isa", "std::string", /*default=*/"\"auto\"",

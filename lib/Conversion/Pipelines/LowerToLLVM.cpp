@@ -105,8 +105,8 @@ void mlir::qe::buildLowerToLLVMPipeline(OpPassManager &pm,
       "buffer-deallocation-pipeline,"
       // The dot-product intrinsics come after all buffer analyses: they
       // have no declared memory effects, which those refuse.
-      "func.func(qe-vectorize-copies,qe-lower-int8-contractions,"
-      "convert-linalg-to-loops)," +
+      "func.func(qe-vectorize-copies),qe-lower-int8-contractions,"
+      "func.func(convert-linalg-to-loops)," +
       parallel +
       "func.func(convert-vector-to-scf{full-unroll=true}),"
       "lower-affine,convert-scf-to-cf,"

@@ -5,15 +5,28 @@
 // 4-way byte dot products (x86 vpdpbusd, AArch64 sdot) that do four MACs
 // per 32-bit lane; this pass emits them.
 //
+// The instruction wants the four input channels of each output channel in
+// adjacent bytes. Weights read from a constant global are repacked that way
+// once, here, into a new global; other weights are interleaved with
+// shuffles in the loop, which cost about as much as the dot products.
+//
 //===----------------------------------------------------------------------===//
 
 #include "quant-eval/Conversion/Passes.h"
 
+#include "quant-eval/Dialect/QE/Utils/ConstantUtils.h"
+#include "quant-eval/Numerics/DotPacking.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/AffineMap.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+#include "mlir/IR/SymbolTable.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "llvm/ADT/DenseMap.h"
 #include "llvm/TargetParser/Triple.h"
 
 namespace mlir::qe {
@@ -68,81 +81,332 @@ std::string isaOfModule(ModuleOp module) {
   return "none";
 }
 
+/// Whether the index `v` is a multiple of `k`: a constant, or a loop
+/// counter whose start and step are.
+bool isMultipleOf(Value v, int64_t k) {
+  APInt c;
+  if (matchPattern(v, m_ConstantInt(&c)))
+    return c.getSExtValue() % k == 0;
+  auto loop = scf::getForInductionVarOwner(v);
+  if (!loop)
+    return false;
+  return isMultipleOf(loop.getLowerBound(), k) &&
+         isMultipleOf(loop.getStep(), k);
+}
+
+/// A transfer_read with nothing to handle but its indices: in bounds,
+/// unmasked, reading the trailing dimensions of an identity-layout memref.
+bool isPlainRead(vector::TransferReadOp read) {
+  auto type = dyn_cast<MemRefType>(read.getBase().getType());
+  return type && type.getLayout().isIdentity() && !read.getMask() &&
+         read.getPermutationMap().isMinorIdentity() &&
+         llvm::all_of(read.getInBoundsValues(), [](bool b) { return b; });
+}
+
+/// The constant global that `weights` (a contraction's [C, F] operand
+/// before sign extension) is read from, with `channels` = C, when the
+/// weights can come from a packed copy: a plain read of a global [..., C',
+/// F'] at a channel index that is a multiple of C.
+memref::GlobalOp getConstantWeightGlobal(Value weights, int64_t channels) {
+  auto read = weights.getDefiningOp<vector::TransferReadOp>();
+  if (!read || !isPlainRead(read))
+    return {};
+  auto getGlobal = read.getBase().getDefiningOp<memref::GetGlobalOp>();
+  if (!getGlobal)
+    return {};
+  auto global = SymbolTable::lookupNearestSymbolFrom<memref::GlobalOp>(
+      getGlobal, getGlobal.getNameAttr());
+  MemRefType type = getGlobal.getType();
+  if (!global || !global.getConstant() || !global.getInitialValue() ||
+      !type.hasStaticShape() || type.getRank() < 2)
+    return {};
+  // A tile whose channels end in a partial group of 4 must be the whole
+  // channel range: the packed filter pads only the last group.
+  int64_t all = type.getDimSize(type.getRank() - 2);
+  if (all % channels != 0 || (channels % 4 != 0 && channels != all))
+    return {};
+  ValueRange indices = read.getIndices();
+  if (!isMultipleOf(indices[indices.size() - 2], channels))
+    return {};
+  return global;
+}
+
+/// A constant filter global [..., C, F] repacked for the dot products
+/// (numerics::packForDotProducts) as [..., ceil(C/4), F*4], and for vpdpbusd the
+/// offset corrections of each run of `block` input channels, [..., C/block,
+/// F] in i32.
+struct PackedFilter {
+  memref::GlobalOp weights;
+  memref::GlobalOp corrections;
+};
+using PackedFilterMap =
+    llvm::DenseMap<std::pair<Operation *, int64_t>, PackedFilter>;
+
+/// Creates the packed globals for `global` read in blocks of `block` input
+/// channels, next to it; nothing if its values cannot be read.
+std::optional<PackedFilter> createPackedFilter(memref::GlobalOp global,
+                                               int64_t block,
+                                               bool withCorrections,
+                                               SymbolTable &symbols) {
+  std::optional<std::vector<int8_t>> values =
+      qe::getInt8sFromAttr(*global.getInitialValue());
+  MemRefType type = global.getType();
+  ArrayRef<int64_t> shape = type.getShape();
+  int64_t rank = shape.size(), channels = shape[rank - 2],
+          outputs = shape[rank - 1];
+  int64_t outer = type.getNumElements() / (channels * outputs);
+  if (!values || int64_t(values->size()) != type.getNumElements())
+    return std::nullopt;
+  OpBuilder builder(global);
+  MLIRContext *ctx = global.getContext();
+  auto makeGlobal = [&](StringRef suffix, ArrayRef<int64_t> newShape,
+                        Type elementType, auto data) {
+    auto tensorType = RankedTensorType::get(newShape, elementType);
+    auto attr = DenseResourceElementsAttr::get(
+        tensorType, "qe_dot_weights",
+        HeapAsmResourceBlob::allocateAndCopyInferAlign(data));
+    auto newGlobal = memref::GlobalOp::create(
+        builder, global.getLoc(), (global.getSymName() + suffix).str(),
+        builder.getStringAttr("private"),
+        MemRefType::get(newShape, elementType), attr, /*constant=*/true,
+        builder.getI64IntegerAttr(64));
+    symbols.insert(newGlobal); // renames on a clash
+    return newGlobal;
+  };
+  PackedFilter packed;
+  SmallVector<int64_t> packedShape(shape.drop_back(2));
+  packedShape.append({(channels + 3) / 4, outputs * 4});
+  std::vector<int8_t> bytes = quant_eval::numerics::packForDotProducts(
+      *values, outer, channels, outputs);
+  packed.weights = makeGlobal("_dot4", packedShape, IntegerType::get(ctx, 8),
+                              ArrayRef<int8_t>(bytes));
+  if (withCorrections) {
+    SmallVector<int64_t> corrShape(shape.drop_back(2));
+    corrShape.append({channels / block, outputs});
+    std::vector<int32_t> sums = quant_eval::numerics::unsignedOffsetCorrections(
+        *values, outer, channels, outputs, block);
+    packed.corrections =
+        makeGlobal(("_dot4_offsets" + Twine(block)).str(), corrShape,
+                   IntegerType::get(ctx, 32), ArrayRef<int32_t>(sums));
+  }
+  return packed;
+}
+
 /// [W, C] x [C, F] -> [W, F] over (w, f, c), or [C] x [C, F] -> [F] over
 /// (f, c), with both operands sign-extended from i8 and an i32 accumulator:
 /// the forms the 1-D convolution tiles of qe-vectorize-contractions take once
 /// canonicalization has dropped their unit batch dimension (strided ones
-/// come one output column at a time).
+/// come one output column at a time). The sign-extended operands, or
+/// nothing.
+std::optional<std::pair<arith::ExtSIOp, arith::ExtSIOp>>
+matchInt8Contraction(vector::ContractionOp op, const DotInstruction &dot) {
+  if (op.getKind() != vector::CombiningKind::ADD)
+    return std::nullopt;
+  auto lhsExt = op.getLhs().getDefiningOp<arith::ExtSIOp>();
+  auto rhsExt = op.getRhs().getDefiningOp<arith::ExtSIOp>();
+  if (!lhsExt || !rhsExt)
+    return std::nullopt;
+  auto lhsType = dyn_cast<VectorType>(lhsExt.getIn().getType());
+  auto rhsType = dyn_cast<VectorType>(rhsExt.getIn().getType());
+  auto accType = dyn_cast<VectorType>(op.getAcc().getType());
+  if (!lhsType || !rhsType || !accType ||
+      !lhsType.getElementType().isInteger(8) ||
+      !rhsType.getElementType().isInteger(8) ||
+      !accType.getElementType().isInteger(32) || rhsType.getRank() != 2 ||
+      lhsType.isScalable() || rhsType.isScalable())
+    return std::nullopt;
+  MLIRContext *ctx = op.getContext();
+  SmallVector<AffineMap> expected;
+  if (lhsType.getRank() == 2) {
+    AffineExpr w, f, c;
+    bindDims(ctx, w, f, c);
+    expected = {AffineMap::get(3, 0, {w, c}, ctx),
+                AffineMap::get(3, 0, {c, f}, ctx),
+                AffineMap::get(3, 0, {w, f}, ctx)};
+  } else {
+    AffineExpr f, c;
+    bindDims(ctx, f, c);
+    expected = {AffineMap::get(2, 0, {c}, ctx),
+                AffineMap::get(2, 0, {c, f}, ctx),
+                AffineMap::get(2, 0, {f}, ctx)};
+  }
+  if (op.getIndexingMapsArray() != expected ||
+      rhsType.getDimSize(1) % dot.lanes != 0)
+    return std::nullopt;
+  return std::make_pair(lhsExt, rhsExt);
+}
+
 struct ContractionToDot : OpRewritePattern<vector::ContractionOp> {
-  ContractionToDot(MLIRContext *ctx, DotInstruction dot)
-      : OpRewritePattern(ctx), dot(dot) {}
+  ContractionToDot(MLIRContext *ctx, DotInstruction dot,
+                   const PackedFilterMap &packedFilters)
+      : OpRewritePattern(ctx), dot(dot), packedFilters(packedFilters) {}
 
   LogicalResult matchAndRewrite(vector::ContractionOp op,
                                 PatternRewriter &rewriter) const override {
-    if (op.getKind() != vector::CombiningKind::ADD)
-      return rewriter.notifyMatchFailure(op, "not a sum of products");
-    auto lhsExt = op.getLhs().getDefiningOp<arith::ExtSIOp>();
-    auto rhsExt = op.getRhs().getDefiningOp<arith::ExtSIOp>();
-    if (!lhsExt || !rhsExt)
-      return rewriter.notifyMatchFailure(op, "operands not sign-extended");
-    auto lhsType = dyn_cast<VectorType>(lhsExt.getIn().getType());
-    auto rhsType = dyn_cast<VectorType>(rhsExt.getIn().getType());
-    auto accType = dyn_cast<VectorType>(op.getAcc().getType());
-    if (!lhsType || !rhsType || !accType ||
-        !lhsType.getElementType().isInteger(8) ||
-        !rhsType.getElementType().isInteger(8) ||
-        !accType.getElementType().isInteger(32) || rhsType.getRank() != 2 ||
-        lhsType.isScalable() || rhsType.isScalable())
-      return rewriter.notifyMatchFailure(op, "not an i8 contraction");
-    MLIRContext *ctx = op.getContext();
+    auto operands = matchInt8Contraction(op, dot);
+    if (!operands)
+      return rewriter.notifyMatchFailure(
+          op, "not an i8 contraction filling the lanes");
+    auto [lhsExt, rhsExt] = *operands;
+    auto lhsType = cast<VectorType>(lhsExt.getIn().getType());
+    auto rhsType = cast<VectorType>(rhsExt.getIn().getType());
     bool columns = lhsType.getRank() == 2;
-    SmallVector<AffineMap> expected;
-    if (columns) {
-      AffineExpr w, f, c;
-      bindDims(ctx, w, f, c);
-      expected = {AffineMap::get(3, 0, {w, c}, ctx),
-                  AffineMap::get(3, 0, {c, f}, ctx),
-                  AffineMap::get(3, 0, {w, f}, ctx)};
-    } else {
-      AffineExpr f, c;
-      bindDims(ctx, f, c);
-      expected = {AffineMap::get(2, 0, {c}, ctx),
-                  AffineMap::get(2, 0, {c, f}, ctx),
-                  AffineMap::get(2, 0, {f}, ctx)};
-    }
-    if (op.getIndexingMapsArray() != expected)
-      return rewriter.notifyMatchFailure(op, "unexpected indexing maps");
     int64_t width = columns ? lhsType.getDimSize(0) : 1,
             channels = lhsType.getShape().back(),
             outputs = rhsType.getDimSize(1);
-    if (channels % 4 != 0 || outputs % dot.lanes != 0)
-      return rewriter.notifyMatchFailure(op, "channels not in groups");
+    // A last group of fewer than 4 channels (an RGB stem's 3) is padded
+    // with zero weights, which cancel whatever activations fill it.
+    int64_t groups = (channels + 3) / 4;
 
     Location loc = op.getLoc();
     Type i8 = rewriter.getI8Type(), i32 = rewriter.getI32Type();
     auto laneType = VectorType::get({dot.lanes}, i32);
     auto byteType = VectorType::get({4 * dot.lanes}, i8);
+    auto wordType = VectorType::get({1}, i32);
     auto intrinsic = rewriter.getStringAttr(dot.intrinsic);
     auto call = [&](Value acc, Value a, Value b) -> Value {
       return LLVM::CallIntrinsicOp::create(rewriter, loc, laneType, intrinsic,
                                            ValueRange{acc, a, b})
           .getResult(0);
     };
+    auto index = [&](int64_t v) -> Value {
+      return arith::ConstantIndexOp::create(rewriter, loc, v);
+    };
+    auto offset = [&](Value base, int64_t by) -> Value {
+      return by == 0 ? base
+                     : arith::AddIOp::create(rewriter, loc, base, index(by))
+                           .getResult();
+    };
+    Value zeroBytes = arith::ConstantOp::create(
+        rewriter, loc,
+        DenseElementsAttr::get(VectorType::get({4}, i8), APInt(8, 0)));
+    // x + 128 as an unsigned byte is x with its sign bit flipped.
+    Value flipWords = arith::ConstantOp::create(
+        rewriter, loc, DenseElementsAttr::get(laneType, APInt(32, 0x80808080)));
 
-    Value lhs = lhsExt.getIn();
-    if (dot.unsignedLhs) {
-      // x + 128 as an unsigned byte is x with its sign bit flipped.
-      Value flip = arith::ConstantOp::create(
-          rewriter, loc, DenseElementsAttr::get(lhsType, APInt(8, 0x80)));
-      lhs = arith::XOrIOp::create(rewriter, loc, lhs, flip);
+    // The 4 activations of group `group` in column `x`, broadcast to every
+    // lane as one 32-bit word (offset to unsigned for vpdpbusd). Read from
+    // memory when the tile is a plain read of whole groups: one broadcast
+    // load each.
+    auto lhsRead = lhsExt.getIn().getDefiningOp<vector::TransferReadOp>();
+    bool lhsFromMemory = lhsRead && isPlainRead(lhsRead) && channels % 4 == 0;
+    SmallVector<Value> rows;
+    if (!lhsFromMemory)
+      for (int64_t x = 0; x < width; ++x)
+        rows.push_back(columns ? vector::ExtractOp::create(rewriter, loc,
+                                                           lhsExt.getIn(),
+                                                           ArrayRef<int64_t>{x})
+                                     .getResult()
+                               : lhsExt.getIn());
+    auto activations = [&](int64_t x, int64_t group) -> Value {
+      Value four;
+      if (lhsFromMemory) {
+        SmallVector<Value> at(lhsRead.getIndices());
+        at.back() = offset(at.back(), 4 * group);
+        if (columns)
+          at[at.size() - 2] = offset(at[at.size() - 2], x);
+        four = vector::LoadOp::create(rewriter, loc, VectorType::get({4}, i8),
+                                      lhsRead.getBase(), at);
+      } else {
+        int64_t n = std::min<int64_t>(4, channels - 4 * group);
+        four = vector::ExtractStridedSliceOp::create(
+            rewriter, loc, rows[x], ArrayRef<int64_t>{4 * group},
+            ArrayRef<int64_t>{n}, ArrayRef<int64_t>{1});
+        if (n < 4) {
+          SmallVector<int64_t> mask = llvm::to_vector(llvm::seq<int64_t>(n));
+          mask.append(4 - n, n); // element 0 of the zeros
+          four = vector::ShuffleOp::create(rewriter, loc, four, zeroBytes,
+                                           mask);
+        }
+      }
+      Value word = vector::BitCastOp::create(rewriter, loc, wordType, four);
+      Value scalar =
+          vector::ExtractOp::create(rewriter, loc, word, ArrayRef<int64_t>{0});
+      Value splat =
+          vector::BroadcastOp::create(rewriter, loc, laneType, scalar);
+      if (dot.unsignedLhs)
+        splat = arith::XOrIOp::create(rewriter, loc, splat, flipWords);
+      return vector::BitCastOp::create(rewriter, loc, byteType, splat);
+    };
+
+    // The weights of group `group` for lane block `blk`, the 4 input
+    // channels of each output channel adjacent: one load from the packed
+    // filter, or three shuffles of the tile.
+    memref::GlobalOp weightGlobal =
+        getConstantWeightGlobal(rhsExt.getIn(), channels);
+    std::optional<PackedFilter> packed;
+    if (weightGlobal) {
+      auto it = packedFilters.find({weightGlobal.getOperation(), channels});
+      if (it != packedFilters.end())
+        packed = it->second;
     }
+    SmallVector<Value> packedIndices;
+    Value packedBase, correctionBase;
+    if (packed) {
+      auto rhsRead = rhsExt.getIn().getDefiningOp<vector::TransferReadOp>();
+      packedBase =
+          memref::GetGlobalOp::create(rewriter, loc, packed->weights.getType(),
+                                      packed->weights.getSymName());
+      if (packed->corrections)
+        correctionBase = memref::GetGlobalOp::create(
+            rewriter, loc, packed->corrections.getType(),
+            packed->corrections.getSymName());
+      packedIndices.assign(rhsRead.getIndices().begin(),
+                           rhsRead.getIndices().end());
+    }
+    // Channel and output indices into the packed filter: c / 4 and f * 4,
+    // exact as c is a multiple of `channels`, itself of 4.
+    Value channelQuads, outputBytes;
+    if (packed) {
+      Value c = packedIndices[packedIndices.size() - 2];
+      Value f = packedIndices.back();
+      channelQuads = arith::DivUIOp::create(rewriter, loc, c, index(4));
+      outputBytes = arith::MulIOp::create(rewriter, loc, f, index(4));
+    }
+    SmallVector<Value> weightRows;
+    if (!packed) {
+      for (int64_t k = 0; k < channels; ++k)
+        weightRows.push_back(vector::ExtractOp::create(
+            rewriter, loc, rhsExt.getIn(), ArrayRef<int64_t>{k}));
+      if (channels % 4 != 0)
+        weightRows.append(
+            4 - channels % 4,
+            arith::ConstantOp::create(
+                rewriter, loc,
+                DenseElementsAttr::get(VectorType::get({outputs}, i8),
+                                       APInt(8, 0))));
+    }
+    // Shuffle masks that interleave the weights of four input channels:
+    // pairs first (a0 b0 a1 b1 ...), then pairs of pairs (a0 b0 c0 d0 ...).
+    SmallVector<int64_t> pairMask, quadMask;
+    for (int64_t i = 0; i < dot.lanes; ++i) {
+      pairMask.append({i, dot.lanes + i});
+      quadMask.append(
+          {2 * i, 2 * i + 1, 2 * dot.lanes + 2 * i, 2 * dot.lanes + 2 * i + 1});
+    }
+    auto weights = [&](int64_t group, int64_t blk) -> Value {
+      if (packed) {
+        SmallVector<Value> at(packedIndices);
+        at[at.size() - 2] = offset(channelQuads, group);
+        at.back() = offset(outputBytes, 4 * blk * dot.lanes);
+        return vector::LoadOp::create(rewriter, loc, byteType, packedBase, at);
+      }
+      SmallVector<Value> slices;
+      for (int64_t k = 0; k < 4; ++k)
+        slices.push_back(vector::ExtractStridedSliceOp::create(
+            rewriter, loc, weightRows[4 * group + k],
+            ArrayRef<int64_t>{blk * dot.lanes}, ArrayRef<int64_t>{dot.lanes},
+            ArrayRef<int64_t>{1}));
+      Value ab = vector::ShuffleOp::create(rewriter, loc, slices[0], slices[1],
+                                           pairMask);
+      Value cd = vector::ShuffleOp::create(rewriter, loc, slices[2], slices[3],
+                                           pairMask);
+      return vector::ShuffleOp::create(rewriter, loc, ab, cd, quadMask);
+    };
+
     int64_t blocks = outputs / dot.lanes;
-    SmallVector<Value> rows, accs, corrections;
+    SmallVector<Value> accs, corrections;
     for (int64_t x = 0; x < width; ++x) {
-      rows.push_back(columns ? vector::ExtractOp::create(rewriter, loc, lhs,
-                                                         ArrayRef<int64_t>{x})
-                                   .getResult()
-                             : lhs);
       Value accRow = columns
                          ? vector::ExtractOp::create(rewriter, loc, op.getAcc(),
                                                      ArrayRef<int64_t>{x})
@@ -153,58 +417,39 @@ struct ContractionToDot : OpRewritePattern<vector::ContractionOp> {
             rewriter, loc, accRow, ArrayRef<int64_t>{blk * dot.lanes},
             ArrayRef<int64_t>{dot.lanes}, ArrayRef<int64_t>{1}));
     }
+    // vpdpbusd adds 128 * sum(w) to every column: precomputed with the
+    // packed filter, else one more dot product of 128s per group.
     Value zero = arith::ConstantOp::create(
         rewriter, loc, DenseElementsAttr::get(laneType, APInt(32, 0)));
     Value all128 = arith::ConstantOp::create(
         rewriter, loc, DenseElementsAttr::get(byteType, APInt(8, 0x80)));
-    if (dot.unsignedLhs)
-      corrections.assign(blocks, zero);
-
-    // Shuffle masks that interleave the weights of four input channels:
-    // pairs first (a0 b0 a1 b1 ...), then pairs of pairs (a0 b0 c0 d0 ...).
-    SmallVector<int64_t> pairMask, quadMask;
-    for (int64_t i = 0; i < dot.lanes; ++i) {
-      pairMask.append({i, dot.lanes + i});
-      quadMask.append(
-          {2 * i, 2 * i + 1, 2 * dot.lanes + 2 * i, 2 * dot.lanes + 2 * i + 1});
-    }
-    for (int64_t group = 0; group < channels / 4; ++group) {
-      SmallVector<Value> weightRows;
-      for (int64_t k = 0; k < 4; ++k)
-        weightRows.push_back(vector::ExtractOp::create(
-            rewriter, loc, rhsExt.getIn(), ArrayRef<int64_t>{4 * group + k}));
-      // Each column's four activations, as one broadcast 32-bit word.
-      SmallVector<Value> broadcasts;
-      for (Value row : rows) {
-        Value four = vector::ExtractStridedSliceOp::create(
-            rewriter, loc, row, ArrayRef<int64_t>{4 * group},
-            ArrayRef<int64_t>{4}, ArrayRef<int64_t>{1});
-        Value word = vector::BitCastOp::create(rewriter, loc,
-                                               VectorType::get({1}, i32), four);
-        Value scalar = vector::ExtractOp::create(rewriter, loc, word,
-                                                 ArrayRef<int64_t>{0});
-        Value splat =
-            vector::BroadcastOp::create(rewriter, loc, laneType, scalar);
-        broadcasts.push_back(
-            vector::BitCastOp::create(rewriter, loc, byteType, splat));
-      }
+    if (dot.unsignedLhs) {
       for (int64_t blk = 0; blk < blocks; ++blk) {
-        SmallVector<Value> slices;
-        for (Value r : weightRows)
-          slices.push_back(vector::ExtractStridedSliceOp::create(
-              rewriter, loc, r, ArrayRef<int64_t>{blk * dot.lanes},
-              ArrayRef<int64_t>{dot.lanes}, ArrayRef<int64_t>{1}));
-        Value ab = vector::ShuffleOp::create(rewriter, loc, slices[0],
-                                             slices[1], pairMask);
-        Value cd = vector::ShuffleOp::create(rewriter, loc, slices[2],
-                                             slices[3], pairMask);
-        Value weights =
-            vector::ShuffleOp::create(rewriter, loc, ab, cd, quadMask);
-        if (dot.unsignedLhs)
-          corrections[blk] = call(corrections[blk], all128, weights);
+        if (!packed) {
+          corrections.push_back(zero);
+          continue;
+        }
+        SmallVector<Value> at(packedIndices);
+        at[at.size() - 2] = arith::DivUIOp::create(
+            rewriter, loc, packedIndices[packedIndices.size() - 2],
+            index(channels));
+        at.back() = offset(at.back(), blk * dot.lanes);
+        corrections.push_back(vector::LoadOp::create(rewriter, loc, laneType,
+                                                     correctionBase, at));
+      }
+    }
+
+    for (int64_t group = 0; group < groups; ++group) {
+      SmallVector<Value> broadcasts;
+      for (int64_t x = 0; x < width; ++x)
+        broadcasts.push_back(activations(x, group));
+      for (int64_t blk = 0; blk < blocks; ++blk) {
+        Value w = weights(group, blk);
+        if (dot.unsignedLhs && !packed)
+          corrections[blk] = call(corrections[blk], all128, w);
         for (int64_t x = 0; x < width; ++x) {
           Value &acc = accs[x * blocks + blk];
-          acc = call(acc, broadcasts[x], weights);
+          acc = call(acc, broadcasts[x], w);
         }
       }
     }
@@ -226,31 +471,57 @@ struct ContractionToDot : OpRewritePattern<vector::ContractionOp> {
   }
 
   DotInstruction dot;
+  const PackedFilterMap &packedFilters;
 };
 
 struct LowerInt8ContractionsPass
     : public qe::impl::LowerInt8ContractionsBase<LowerInt8ContractionsPass> {
   using Base::Base;
   void runOnOperation() override {
-    func::FuncOp func = getOperation();
-    std::string chosen = isa;
-    if (chosen == "auto") {
-      auto module = func->getParentOfType<ModuleOp>();
-      chosen = module ? isaOfModule(module) : "none";
-    }
+    ModuleOp module = getOperation();
+    std::string chosen = isa == "auto" ? isaOfModule(module) : isa;
     if (chosen == "none")
       return;
     std::optional<DotInstruction> dot = selectInstruction(chosen);
     if (!dot) {
-      func.emitError() << "qe-lower-int8-contractions: unknown isa '" << chosen
-                       << "' (expected auto, avx512-vnni, avx-vnni, "
-                          "neon-dotprod or none)";
+      module.emitError() << "qe-lower-int8-contractions: unknown isa '"
+                         << chosen
+                         << "' (expected auto, avx512-vnni, avx-vnni, "
+                            "neon-dotprod or none)";
       return signalPassFailure();
     }
+
+    // Pack every constant filter that a contraction reads, once per
+    // channel block; the contractions then load from the packed copies.
+    SymbolTable symbols(module);
+    PackedFilterMap packedFilters;
+    SmallVector<memref::GlobalOp> replaced;
+    module.walk([&](vector::ContractionOp op) {
+      auto operands = matchInt8Contraction(op, *dot);
+      if (!operands)
+        return;
+      int64_t channels =
+          cast<VectorType>(operands->first.getIn().getType()).getShape().back();
+      memref::GlobalOp global =
+          getConstantWeightGlobal(operands->second.getIn(), channels);
+      if (!global || packedFilters.count({global.getOperation(), channels}))
+        return;
+      if (std::optional<PackedFilter> packed =
+              createPackedFilter(global, channels, dot->unsignedLhs, symbols)) {
+        packedFilters[{global.getOperation(), channels}] = *packed;
+        replaced.push_back(global);
+      }
+    });
+
     RewritePatternSet patterns(&getContext());
-    patterns.add<ContractionToDot>(&getContext(), *dot);
-    if (failed(applyPatternsGreedily(func, std::move(patterns))))
-      signalPassFailure();
+    patterns.add<ContractionToDot>(&getContext(), *dot, packedFilters);
+    if (failed(applyPatternsGreedily(module, std::move(patterns))))
+      return signalPassFailure();
+    // The original filters, once only the packed copies are read, would
+    // double the model's weights in the binary.
+    for (memref::GlobalOp global : replaced)
+      if (SymbolTable::symbolKnownUseEmpty(global, module))
+        symbols.erase(global);
   }
 };
 } // namespace

@@ -53,20 +53,14 @@ func.func @interleave(%x: vector<4xi8>, %w: vector<4x16xi8>, %acc: vector<16xi32
 
 // -----
 
-// Channel counts that do not split into groups of 4, outputs that do not
-// fill the lanes, and float contractions keep their vector.contract.
+// Outputs that do not fill the lanes, and float contractions, keep their
+// vector.contract.
 // VNNI-LABEL: func @left_alone
 // VNNI-NOT: llvm.call_intrinsic
-// VNNI-COUNT-3: vector.contract
-func.func @left_alone(%x: vector<2x3xi8>, %w: vector<3x16xi8>, %acc: vector<2x16xi32>,
-                      %y: vector<2x8xi8>, %v: vector<8x8xi8>, %acc8: vector<2x8xi32>,
+// VNNI-COUNT-2: vector.contract
+func.func @left_alone(%y: vector<2x8xi8>, %v: vector<8x8xi8>, %acc8: vector<2x8xi32>,
                       %a: vector<2x8xf32>, %b: vector<8x16xf32>, %accf: vector<2x16xf32>)
-    -> (vector<2x16xi32>, vector<2x8xi32>, vector<2x16xf32>) {
-  %xe = arith.extsi %x : vector<2x3xi8> to vector<2x3xi32>
-  %we = arith.extsi %w : vector<3x16xi8> to vector<3x16xi32>
-  %0 = vector.contract {indexing_maps = [affine_map<(w, f, c) -> (w, c)>, affine_map<(w, f, c) -> (c, f)>, affine_map<(w, f, c) -> (w, f)>],
-                        iterator_types = ["parallel", "parallel", "reduction"], kind = #vector.kind<add>}
-       %xe, %we, %acc : vector<2x3xi32>, vector<3x16xi32> into vector<2x16xi32>
+    -> (vector<2x8xi32>, vector<2x16xf32>) {
   %ye = arith.extsi %y : vector<2x8xi8> to vector<2x8xi32>
   %ve = arith.extsi %v : vector<8x8xi8> to vector<8x8xi32>
   %1 = vector.contract {indexing_maps = [affine_map<(w, f, c) -> (w, c)>, affine_map<(w, f, c) -> (c, f)>, affine_map<(w, f, c) -> (w, f)>],
@@ -75,5 +69,107 @@ func.func @left_alone(%x: vector<2x3xi8>, %w: vector<3x16xi8>, %acc: vector<2x16
   %2 = vector.contract {indexing_maps = [affine_map<(w, f, c) -> (w, c)>, affine_map<(w, f, c) -> (c, f)>, affine_map<(w, f, c) -> (w, f)>],
                         iterator_types = ["parallel", "parallel", "reduction"], kind = #vector.kind<add>}
        %a, %b, %accf : vector<2x8xf32>, vector<8x16xf32> into vector<2x16xf32>
-  return %0, %1, %2 : vector<2x16xi32>, vector<2x8xi32>, vector<2x16xf32>
+  return %1, %2 : vector<2x8xi32>, vector<2x16xf32>
+}
+
+// -----
+
+// Three input channels (an RGB stem) are one group padded with a zero
+// activation and zero weights.
+// VNNI-LABEL: func @partial_group
+// VNNI: vector.shuffle %{{.*}}, %{{.*}} [0, 1, 2, 3] : vector<3xi8>, vector<4xi8>
+// VNNI: vector.shuffle %{{.*}}, %{{.*}} [0, 1, 2, 3] : vector<3xi8>, vector<4xi8>
+// VNNI-COUNT-3: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"
+// VNNI-NOT: vector.contract
+func.func @partial_group(%x: vector<2x3xi8>, %w: vector<3x16xi8>, %acc: vector<2x16xi32>) -> vector<2x16xi32> {
+  %xe = arith.extsi %x : vector<2x3xi8> to vector<2x3xi32>
+  %we = arith.extsi %w : vector<3x16xi8> to vector<3x16xi32>
+  %0 = vector.contract {indexing_maps = [affine_map<(w, f, c) -> (w, c)>, affine_map<(w, f, c) -> (c, f)>, affine_map<(w, f, c) -> (w, f)>],
+                        iterator_types = ["parallel", "parallel", "reduction"], kind = #vector.kind<add>}
+       %xe, %we, %acc : vector<2x3xi32>, vector<3x16xi32> into vector<2x16xi32>
+  return %0 : vector<2x16xi32>
+}
+
+// -----
+
+// Weights read from a constant global are packed at compile time: w[c][f]
+// = c, so each output's 4 bytes of group 0 are 00 01 02 03, of group 1
+// 04 05 06 07. vpdpbusd's offsets are 128 * (0 + 1 + ... + 7) = 3584 =
+// 0xE00 per output for channels 0-7 and 128 * 92 = 0x2E00 for 8-15,
+// little-endian. The tile loops over the 16 channels in
+// steps of 8, so its channel index is a multiple of 8 and the packed index
+// is c / 4. The activations are broadcast straight from memory. The
+// original filter is no longer read and goes.
+// VNNI-NOT: memref.global "private" constant @filter :
+// VNNI: memref.global "private" constant @filter_dot4 : memref<1x4x64xi8> = dense_resource<[[W:.*]]> {alignment = 64 : i64}
+// VNNI: memref.global "private" constant @filter_dot4_offsets8 : memref<1x2x16xi32> = dense_resource<[[O:.*]]> {alignment = 64 : i64}
+// VNNI-LABEL: func @packed
+// VNNI-DAG: %[[W4:.*]] = memref.get_global @filter_dot4
+// VNNI-DAG: %[[OFF:.*]] = memref.get_global @filter_dot4_offsets8
+// VNNI-DAG: %[[Q:.*]] = arith.divui %[[C:.*]], %c4
+// VNNI-DAG: %[[B:.*]] = arith.divui %[[C]], %c8
+// VNNI-DAG: vector.load %[[OFF]][%c0{{.*}}, %[[B]], %c0{{.*}}] : memref<1x2x16xi32>, vector<16xi32>
+// VNNI-DAG: vector.load %{{.*}}[%c0{{.*}}, %c0{{.*}}, %[[C]]] : memref<1x2x16xi8>, vector<4xi8>
+// VNNI-DAG: vector.load %[[W4]][%c0{{.*}}, %[[Q]], %c0{{.*}}] : memref<1x4x64xi8>, vector<64xi8>
+// VNNI-NOT: vector.shuffle
+// VNNI-COUNT-4: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"
+// VNNI-NOT: llvm.call_intrinsic
+// The blobs start with their alignment, 1 and 4 bytes.
+// VNNI: [[W]]: "0x01000000{{(00010203){16}(04050607){16}(08090A0B){16}(0C0D0E0F){16}"}}
+// VNNI: [[O]]: "0x04000000{{(000E0000){16}(002E0000){16}"}}
+// SDOT-NOT: _offsets
+// SDOT: memref.global "private" constant @filter_dot4 : memref<1x4x64xi8>
+// SDOT-NOT: _offsets
+// SDOT-LABEL: func @packed
+// SDOT-COUNT-16: llvm.call_intrinsic "llvm.aarch64.neon.sdot.v4i32.v16i8"
+memref.global "private" constant @filter : memref<1x16x16xi8> = dense<[
+  [[0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1],
+   [2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2], [3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3],
+   [4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4], [5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5],
+   [6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6], [7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7],
+   [8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8], [9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9],
+   [10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10], [11, 11, 11, 11, 11, 11, 11, 11, 11, 11, 11, 11, 11, 11, 11, 11],
+   [12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12], [13, 13, 13, 13, 13, 13, 13, 13, 13, 13, 13, 13, 13, 13, 13, 13],
+   [14, 14, 14, 14, 14, 14, 14, 14, 14, 14, 14, 14, 14, 14, 14, 14], [15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15]]]>
+func.func @packed(%in: memref<1x2x16xi8>, %init: vector<2x16xi32>) -> vector<2x16xi32> {
+  %c0 = arith.constant 0 : index
+  %c8 = arith.constant 8 : index
+  %c16 = arith.constant 16 : index
+  %c0_i8 = arith.constant 0 : i8
+  %g = memref.get_global @filter : memref<1x16x16xi8>
+  %r = scf.for %c = %c0 to %c16 step %c8 iter_args(%acc = %init) -> (vector<2x16xi32>) {
+    %x = vector.transfer_read %in[%c0, %c0, %c], %c0_i8 {in_bounds = [true, true]} : memref<1x2x16xi8>, vector<2x8xi8>
+    %w = vector.transfer_read %g[%c0, %c, %c0], %c0_i8 {in_bounds = [true, true]} : memref<1x16x16xi8>, vector<8x16xi8>
+    %xe = arith.extsi %x : vector<2x8xi8> to vector<2x8xi32>
+    %we = arith.extsi %w : vector<8x16xi8> to vector<8x16xi32>
+    %0 = vector.contract {indexing_maps = [affine_map<(w, f, c) -> (w, c)>, affine_map<(w, f, c) -> (c, f)>, affine_map<(w, f, c) -> (w, f)>],
+                          iterator_types = ["parallel", "parallel", "reduction"], kind = #vector.kind<add>}
+         %xe, %we, %acc : vector<2x8xi32>, vector<8x16xi32> into vector<2x16xi32>
+    scf.yield %0 : vector<2x16xi32>
+  }
+  return %r : vector<2x16xi32>
+}
+
+// -----
+
+// A channel index that need not be a multiple of the tile's channels
+// (a function argument here) would not map onto the packed groups: the
+// weights are shuffled in the loop and the filter stays.
+// VNNI: memref.global "private" constant @kept
+// VNNI-NOT: _dot4
+// VNNI-LABEL: func @unknown_offset
+// VNNI: vector.shuffle
+// VNNI: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"
+memref.global "private" constant @kept : memref<8x16xi8> = dense<1>
+func.func @unknown_offset(%x: vector<4xi8>, %c: index, %acc: vector<16xi32>) -> vector<16xi32> {
+  %c0 = arith.constant 0 : index
+  %c0_i8 = arith.constant 0 : i8
+  %g = memref.get_global @kept : memref<8x16xi8>
+  %w = vector.transfer_read %g[%c, %c0], %c0_i8 {in_bounds = [true, true]} : memref<8x16xi8>, vector<4x16xi8>
+  %xe = arith.extsi %x : vector<4xi8> to vector<4xi32>
+  %we = arith.extsi %w : vector<4x16xi8> to vector<4x16xi32>
+  %0 = vector.contract {indexing_maps = [affine_map<(f, c) -> (c)>, affine_map<(f, c) -> (c, f)>, affine_map<(f, c) -> (f)>],
+                        iterator_types = ["parallel", "reduction"], kind = #vector.kind<add>}
+       %xe, %we, %acc : vector<4xi32>, vector<4x16xi32> into vector<16xi32>
+  return %0 : vector<16xi32>
 }

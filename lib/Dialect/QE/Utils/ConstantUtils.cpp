@@ -42,6 +42,10 @@ std::optional<std::vector<int8_t>> getConstantInt8s(Value value) {
   Attribute attr;
   if (!value || !matchPattern(value, m_Constant(&attr)))
     return std::nullopt;
+  return getInt8sFromAttr(attr);
+}
+
+std::optional<std::vector<int8_t>> getInt8sFromAttr(Attribute attr) {
   if (auto dense = dyn_cast<DenseIntElementsAttr>(attr)) {
     if (!dense.getElementType().isInteger(8))
       return std::nullopt;

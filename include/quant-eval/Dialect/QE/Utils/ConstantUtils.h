@@ -25,6 +25,10 @@ std::optional<std::vector<float>> getConstantFloats(Value value);
 /// qe-lower-to-integer.
 std::optional<std::vector<int8_t>> getConstantInt8s(Value value);
 
+/// The i8 values of a constant attribute (dense elements or a dense
+/// resource blob), e.g. a memref.global's initial value, or nothing.
+std::optional<std::vector<int8_t>> getInt8sFromAttr(Attribute attr);
+
 /// The f32 values of a constant defining `value`, without copying them:
 /// available for resource blobs and non-splat dense elements; nothing
 /// otherwise (use getConstantFloats). Valid while the constant lives.
