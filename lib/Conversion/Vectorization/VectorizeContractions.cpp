@@ -73,6 +73,29 @@ void rewriteConstantFilterToHWCF(IRRewriter &rewriter,
     rewriteFilterToHWCF(rewriter, op, qe::getConstantInt8s(filter));
 }
 
+/// The constant that fills `init` (a linalg.fill, or a generic without
+/// inputs yielding a constant, seen through a tensor.expand_shape), or
+/// nothing.
+std::optional<APInt> getFillConstant(Value init) {
+  if (auto expand = init.getDefiningOp<tensor::ExpandShapeOp>())
+    init = expand.getSrc();
+  APInt value;
+  if (auto fill = init.getDefiningOp<linalg::FillOp>()) {
+    if (matchPattern(fill.getInputs()[0], m_ConstantInt(&value)))
+      return value;
+    return std::nullopt;
+  }
+  auto generic = init.getDefiningOp<linalg::GenericOp>();
+  if (!generic || generic.getNumDpsInputs() != 0 ||
+      generic.getNumDpsInits() != 1 ||
+      !llvm::hasSingleElement(generic.getBody()->getOperations()))
+    return std::nullopt;
+  Value yielded = generic.getBody()->getTerminator()->getOperand(0);
+  if (matchPattern(yielded, m_ConstantInt(&value)))
+    return value;
+  return std::nullopt;
+}
+
 /// The quantized linalg ops (`*_q`, from TOSA's integer convolutions and
 /// matmuls) subtract the zero points inside the innermost loop, and nothing
 /// vectorizes them. With a zero weight zero point (quant-eval's weights are
@@ -85,6 +108,12 @@ void rewriteConstantFilterToHWCF(IRRewriter &rewriter,
 /// pads the input with zx, and sum(w) runs over every tap.
 /// `weightSumsPerChannel` sums the weights for each entry of the init's
 /// trailing `channelRank` dimensions.
+///
+/// The init is usually a fill of 0: then the new init is written once as
+/// `fill - zx * sum(w)`, rather than filled and then read back. A trailing
+/// unit channel dimension (a depthwise multiplier of 1) is left out of that
+/// computation and expanded back, or it would be vectorized one element at
+/// a time.
 LogicalResult dropZeroPoints(
     IRRewriter &rewriter, linalg::LinalgOp op, Value weights, Value inputZp,
     Value weightZp, int64_t channelRank,
@@ -116,25 +145,60 @@ LogicalResult dropZeroPoints(
     Value corr = arith::ConstantOp::create(
         rewriter, loc, corrType,
         DenseElementsAttr::get(corrType, ArrayRef<int32_t>(sums)));
-    int64_t rank = initType.getRank();
+    RankedTensorType computeType = initType;
+    int64_t computeChannels = channelRank;
+    if (channelRank > 1 && shape.back() == 1) {
+      computeType =
+          RankedTensorType::get(shape.drop_back(), initType.getElementType());
+      computeChannels = channelRank - 1;
+      corr = tensor::CollapseShapeOp::create(
+          rewriter, loc, corr,
+          SmallVector<ReassociationIndices>{
+              llvm::to_vector(llvm::seq<int64_t>(channelRank))});
+    }
+    std::optional<APInt> fill = getFillConstant(init);
+    Value base =
+        fill ? tensor::EmptyOp::create(rewriter, loc, computeType.getShape(),
+                                       computeType.getElementType())
+                   .getResult()
+             : init;
+    SmallVector<ReassociationIndices> unitChannel;
+    if (computeType != initType) {
+      for (int64_t d = 0; d + 1 < computeType.getRank(); ++d)
+        unitChannel.push_back({d});
+      unitChannel.push_back(
+          {computeType.getRank() - 1, initType.getRank() - 1});
+      if (!fill)
+        base =
+            tensor::CollapseShapeOp::create(rewriter, loc, base, unitChannel);
+    }
+    int64_t rank = computeType.getRank();
     AffineMap id = rewriter.getMultiDimIdentityMap(rank);
     AffineMap channels = AffineMap::get(
         rank, 0,
-        llvm::map_to_vector(llvm::seq<int64_t>(rank - channelRank, rank),
+        llvm::map_to_vector(llvm::seq<int64_t>(rank - computeChannels, rank),
                             [&](int64_t d) -> AffineExpr {
                               return rewriter.getAffineDimExpr(d);
                             }),
         rewriter.getContext());
+    int64_t fillValue = fill ? fill->getSExtValue() : 0;
     init = linalg::GenericOp::create(
-               rewriter, loc, initType, ValueRange{corr}, ValueRange{init},
+               rewriter, loc, computeType, ValueRange{corr}, ValueRange{base},
                ArrayRef<AffineMap>{channels, id},
                SmallVector<utils::IteratorType>(rank,
                                                 utils::IteratorType::parallel),
-               [](OpBuilder &b, Location l, ValueRange args) {
-                 Value v = arith::SubIOp::create(b, l, args[1], args[0]);
+               [&](OpBuilder &b, Location l, ValueRange args) {
+                 Value from =
+                     fill ? arith::ConstantIntOp::create(b, l, fillValue, 32)
+                                .getResult()
+                          : args[1];
+                 Value v = arith::SubIOp::create(b, l, from, args[0]);
                  linalg::YieldOp::create(b, l, v);
                })
                .getResult(0);
+    if (computeType != initType)
+      init = tensor::ExpandShapeOp::create(rewriter, loc, initType, init,
+                                           unitChannel);
   }
   Operation *plain = buildPlain(init);
   rewriter.replaceOp(op, plain->getResults());
@@ -328,11 +392,10 @@ struct VectorizeContractionsPass
     // convolutions.
     if (isa<linalg::PoolingNhwcSumOp, linalg::PoolingNhwcMaxOp>(op))
       return pick(depthwiseTileSizes, {1, 1, 8, 16, 1, 1});
-    // Other reductions in generic form, e.g. a classifier's matrix-vector
-    // product once elementwise fusion has pulled the average pool's
-    // division into it (scalar, it took 0.8 ms of MobileNetV2's 8 here):
-    // vector lanes on the innermost parallel loop, 16 on the innermost
-    // reduction.
+    // Other reductions in generic form, e.g. a global average pool's sum or
+    // a matrix-vector product in generic form (scalar, one took 0.8 ms of
+    // MobileNetV2's 8 here): vector lanes on the innermost parallel loop, 16
+    // on the innermost reduction.
     if (isa<linalg::GenericOp>(op) && op.getNumReductionLoops() > 0) {
       SmallVector<utils::IteratorType> kinds = op.getIteratorTypesArray();
       SmallVector<int64_t> sizes(kinds.size(), 1);

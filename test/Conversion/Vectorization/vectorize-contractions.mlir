@@ -105,10 +105,40 @@ func.func @conv_zero_points(%x: tensor<1x1x4x2xi8>, %init: tensor<1x1x4x2xi32>) 
 
 // -----
 
+// The usual init is a fill of 0: the corrected init is then written in one
+// pass, 0 - 9 and 0 + 3, without reading the fill.
+// CHECK-LABEL: func @conv_zero_points_on_fill
+// CHECK-DAG: %[[CORR:.*]] = arith.constant dense<[9, -3]> : tensor<2xi32>
+// CHECK-DAG: %[[ZERO:.*]] = arith.constant 0 : i32
+// CHECK-DAG: %[[EMPTY:.*]] = tensor.empty() : tensor<1x1x4x2xi32>
+// CHECK: linalg.generic {{.*}} ins(%[[CORR]] : tensor<2xi32>) outs(%[[EMPTY]] : tensor<1x1x4x2xi32>)
+// CHECK-NEXT: ^bb0(%[[IN:.*]]: i32, %{{.*}}: i32):
+// CHECK-NEXT: arith.subi %[[ZERO]], %[[IN]] : i32
+// CHECK-NOT: linalg.fill
+// CHECK: vector.contract
+func.func @conv_zero_points_on_fill(%x: tensor<1x1x4x2xi8>) -> tensor<1x1x4x2xi32> {
+  %w = arith.constant dense<[[[[1, 2]]], [[[3, -4]]]]> : tensor<2x1x1x2xi8>
+  %zx = arith.constant 3 : i32
+  %zw = arith.constant 0 : i32
+  %c0 = arith.constant 0 : i32
+  %e = tensor.empty() : tensor<1x1x4x2xi32>
+  %init = linalg.fill ins(%c0 : i32) outs(%e : tensor<1x1x4x2xi32>) -> tensor<1x1x4x2xi32>
+  %0 = linalg.conv_2d_nhwc_fhwc_q {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+         ins(%x, %w, %zx, %zw : tensor<1x1x4x2xi8>, tensor<2x1x1x2xi8>, i32, i32) outs(%init : tensor<1x1x4x2xi32>) -> tensor<1x1x4x2xi32>
+  return %0 : tensor<1x1x4x2xi32>
+}
+
+// -----
+
 // Depthwise: the correction is per (channel, multiplier); 2 * (1 + 5) = 12
-// and 2 * (-2 + 6) = 8. A non-zero weight zero point keeps the _q op.
+// and 2 * (-2 + 6) = 8. With a multiplier of 1 it is applied on the init
+// without its unit dimension (a trailing 1 would vectorize element by
+// element). A non-zero weight zero point keeps the _q op.
 // CHECK-LABEL: func @depthwise_zero_points
-// CHECK: arith.constant dense<{{\[}}[12], [8]]> : tensor<2x1xi32>
+// CHECK-DAG: %[[CORR:.*]] = arith.constant dense<[12, 8]> : tensor<2xi32>
+// CHECK-DAG: %[[INIT:.*]] = tensor.collapse_shape %arg1 {{\[}}[0], [1], [2], [3, 4]] : tensor<1x1x1x2x1xi32> into tensor<1x1x1x2xi32>
+// CHECK: linalg.generic {{.*}} ins(%[[CORR]] : tensor<2xi32>) outs(%[[INIT]] : tensor<1x1x1x2xi32>)
+// CHECK: arith.subi
 // CHECK-NOT: depthwise_conv_2d_nhwc_hwcm_q
 // CHECK: return
 // CHECK-LABEL: func @weight_zero_point_kept
