@@ -3,6 +3,7 @@
 #ifndef QUANT_EVAL_CONVERSION_PASSES_H
 #define QUANT_EVAL_CONVERSION_PASSES_H
 
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"

@@ -86,7 +86,7 @@ void mlir::qe::buildLowerToLLVMPipeline(OpPassManager &pm,
       "tosa-to-linalg-named,tosa-to-linalg,"
       "tosa-to-arith{include-apply-rescale=true},tosa-to-tensor),"
       "canonicalize,cse,"
-      "func.func(linalg-fuse-elementwise-ops,linalg-fold-unit-extent-dims,"
+      "func.func(qe-fuse-elementwise,linalg-fold-unit-extent-dims,"
       "canonicalize,cse,qe-vectorize-contractions,qe-vectorize-elementwise),"
       // No CSE from here to bufferization: it would merge the destinations
       // the vectorization passes unshared, and bring back copies.
