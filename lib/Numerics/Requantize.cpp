@@ -76,4 +76,17 @@ int64_t rescale(int64_t value, RescaleMultiplier m, int64_t inputZeroPoint,
   return int64_t(std::clamp<__int128>(r, outputRange.qmin, outputRange.qmax));
 }
 
+std::optional<int32_t> applyScaleHigh32(int32_t value, int32_t multiplier,
+                                        int32_t shift) {
+  if (shift < 33 || shift > 63 || multiplier < 0)
+    return std::nullopt;
+  // 0 <= multiplier < 2^31: |value * multiplier| <= 2^62 - 2^31, so the
+  // high half is within [-2^30, 2^30) and adding at most 2^30 does not
+  // overflow.
+  int64_t product = int64_t(value) * int64_t(multiplier);
+  int32_t high = int32_t(product >> 32);
+  int32_t rounded = high + (int32_t(1) << (shift - 33));
+  return rounded >> (shift - 32);
+}
+
 } // namespace quant_eval::numerics

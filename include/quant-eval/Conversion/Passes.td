@@ -126,7 +126,8 @@ def VectorizeContractions : Pass<"qe-vectorize-contractions", "func::FuncOp"> {
        `depthwise_conv_2d_nhwc_hwcm_q`, single-batch
        `quantized_batch_matmul`), when the weights are constant with zero
        point 0, to their plain i8 x i8 -> i32 forms on an init lowered by
-       `zx * sum(w)` per output channel; rewrite `conv_2d_nhwc_fhwc` with a
+       `zx * sum(w)` per output channel (on a constant fill, the init is a
+       broadcast of `fill - zx * sum(w)` folded at compile time); rewrite `conv_2d_nhwc_fhwc` with a
        constant filter (f32 or i8) to `conv_2d_nhwc_hwcf`, transposing the
        filter at compile time (the layout the decomposition and the
        vectorizer handle), and `depthwise_conv_2d_nhwc_hwcm` with multiplier
@@ -138,7 +139,16 @@ def VectorizeContractions : Pass<"qe-vectorize-contractions", "func::FuncOp"> {
        slices into vector transfers;
     4. hoist each tile's accumulator out of the reduction loops (kernel rows
        and columns, input-channel tiles), so that it is read and written
-       once per tile instead of once per reduction step.
+       once per tile instead of once per reduction step;
+    5. when the init is a per-channel constant (a fill, a bias or
+       zero-point correction broadcast from a 1-D constant) and each tile
+       reads it only before writing its own slice, start the accumulator
+       from that constant and the tile loops from an empty tensor: the init
+       is never written to memory.
+
+    A strided slice that is one whole row of a vector (a strided
+    convolution's column) becomes `vector.extract`/`vector.insert`; the
+    LLVM lowering moved such slices element by element.
 
     It also gives every op its own zero-filled destination: CSE merges
     identical fills, and bufferization then copies the shared one per user.
@@ -175,8 +185,9 @@ def LowerInt8Contractions : Pass<"qe-lower-int8-contractions", "ModuleOp"> {
     `vector.contract` of sign-extended i8 operands, `[1, W, C] x [C, F] ->
     [1, W, F]` in i32. Lowered as it is, every MAC is a 32-bit multiply and
     add, and int8 code ran slower than f32 here. This pass rewrites such
-    contractions, when C is a multiple of 4 and F of the lane count, into
-    the target's 4-way dot-product instruction:
+    contractions, when F is a multiple of 4, into the target's 4-way
+    dot-product instruction (a last group of fewer than 4 input channels,
+    as in an RGB stem, is padded with zero weights):
 
     - x86 with AVX512-VNNI: `vpdpbusd` on zmm (16 lanes x 4 MACs), or on ymm
       with AVX-VNNI. It multiplies unsigned by signed bytes, so the
@@ -185,16 +196,19 @@ def LowerInt8Contractions : Pass<"qe-lower-int8-contractions", "ModuleOp"> {
     - AArch64 with the dot-product extension: `sdot` (4 lanes x 4 MACs),
       signed by signed.
 
-    Each output column's 4 activations of a group of 4 input channels are
-    broadcast as one 32-bit word (loaded from memory when the tile is a
-    plain `vector.transfer_read`). The dot instruction needs, for each
+    Output channels go in blocks of the widest instruction that fits (24 =
+    16 + 8 lanes with AVX-512, using the 256-bit vpdpbusd for the rest; 4
+    lanes at least). Each output column's 4 activations of a group of 4
+    input channels are broadcast as one 32-bit word (loaded from memory
+    when the tile is a plain `vector.transfer_read`). The dot instruction needs, for each
     output channel in its lanes, the weights of those 4 input channels in
     adjacent bytes:
 
     - Weights read from a constant `memref.global` `[..., C, F]` (the
       filters of a bufferized model), at a channel index that is a multiple
       of the tile's C, are repacked at compile time into a new global
-      `[..., C/4, F*4]` (`<name>_dot4`): one load per group and lane block.
+      `[..., ceil(C/4), F*4]` (`<name>_dot4`): one load per group and lane
+      block.
       For vpdpbusd, `128 * sum(w)` of each tile's channels is precomputed
       too (`<name>_dot4_offsets<C>`, `[..., C'/C, F]` in i32). Filters that
       nothing else reads are removed.
@@ -275,6 +289,31 @@ def FuseElementwise : Pass<"qe-fuse-elementwise", "func::FuncOp"> {
     "::mlir::tensor::TensorDialect",
     "::mlir::affine::AffineDialect"
   ];
+}
+
+def NarrowRescale : Pass<"qe-narrow-rescale", "func::FuncOp"> {
+  let summary = "Requantize in 32-bit arithmetic where the shifts allow it";
+  let description = [{
+    `tosa-to-arith{include-apply-rescale=true}` expands TOSA's apply_scale
+    (single round) in 64 bits inside the requantizing `linalg.generic`:
+
+      trunc((ext(x) * ext(m) + 2^(s-1)) >> s)
+
+    Vectorized, each 16 lanes of i32 become two halves of i64 lanes to
+    multiply, add and shift: a fifth of MobileNetV2's int8 time here. With
+    a shift of at least 33, the rounding term is a multiple of 2^32, and
+    the same value is
+
+      (mulhi(x, m) + 2^(s-33)) >> (s-32)
+
+    in 32 bits (numerics::applyScaleHigh32, tested against the exact
+    apply_scale). This pass rewrites the expansion into that form when every
+    shift is a constant in [33, 63] and every multiplier a non-negative
+    constant (TOSA's are), scalars or per-channel tensors read by the
+    generic. Other expansions (smaller shifts, double rounding) are left as
+    they are.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect"];
 }
 
 def VectorizeCopies : Pass<"qe-vectorize-copies", "func::FuncOp"> {

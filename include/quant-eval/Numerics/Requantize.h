@@ -45,6 +45,16 @@ int64_t quantizeBias(double bias, double scale, unsigned bits = 32);
 int64_t applyScale(int64_t value, int32_t multiplier, int32_t shift,
                    bool doubleRound);
 
+/// applyScale of a 32-bit value, single round, with 33 <= shift <= 63, in
+/// 32-bit arithmetic: ((high 32 bits of value * multiplier) + 2^(shift-33))
+/// >> (shift - 32). Equal to applyScale for every such input: the rounding
+/// term 2^(shift-1) is a multiple of 2^32, so the low half of the product
+/// cannot carry into the result. This is the form vector code can use (a
+/// 32-bit multiply-high instead of 64-bit lanes). Returns nothing for a
+/// shift outside [33, 63] or a negative multiplier (TOSA's are not).
+std::optional<int32_t> applyScaleHigh32(int32_t value, int32_t multiplier,
+                                        int32_t shift);
+
 /// A whole tosa.rescale of one element: subtract the input zero point,
 /// applyScale, add the output zero point, clamp to `outputRange`.
 int64_t rescale(int64_t value, RescaleMultiplier m, int64_t inputZeroPoint,

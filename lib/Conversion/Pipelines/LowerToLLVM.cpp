@@ -87,7 +87,8 @@ void mlir::qe::buildLowerToLLVMPipeline(OpPassManager &pm,
       "tosa-to-arith{include-apply-rescale=true},tosa-to-tensor),"
       "canonicalize,cse,"
       "func.func(qe-fuse-elementwise,linalg-fold-unit-extent-dims,"
-      "canonicalize,cse,qe-vectorize-contractions,qe-vectorize-elementwise),"
+      "canonicalize,cse,qe-narrow-rescale,qe-vectorize-contractions,"
+      "qe-vectorize-elementwise),"
       // No CSE from here to bufferization: it would merge the destinations
       // the vectorization passes unshared, and bring back copies.
       "canonicalize,"

@@ -40,20 +40,33 @@ namespace {
 
 /// A 4-way byte dot-product instruction: `lanes` i32 accumulators, each
 /// adding four byte products.
-struct DotInstruction {
+struct DotWidth {
   int64_t lanes;
   StringRef intrinsic;
+};
+
+/// The dot-product instructions of a target, widest first: output channels
+/// are covered by the widest that fit (24 = 16 + 8 with AVX-512).
+struct DotInstruction {
+  SmallVector<DotWidth> widths;
   /// vpdpbusd multiplies unsigned (first) by signed (second) bytes.
   bool unsignedLhs;
+
+  int64_t narrowest() const { return widths.back().lanes; }
 };
 
 std::optional<DotInstruction> selectInstruction(StringRef isa) {
   if (isa == "avx512-vnni")
-    return DotInstruction{16, "llvm.x86.avx512.vpdpbusd.512", true};
+    return DotInstruction{{{16, "llvm.x86.avx512.vpdpbusd.512"},
+                           {8, "llvm.x86.avx512.vpdpbusd.256"},
+                           {4, "llvm.x86.avx512.vpdpbusd.128"}},
+                          true};
   if (isa == "avx-vnni")
-    return DotInstruction{8, "llvm.x86.avx512.vpdpbusd.256", true};
+    return DotInstruction{{{8, "llvm.x86.avx512.vpdpbusd.256"},
+                           {4, "llvm.x86.avx512.vpdpbusd.128"}},
+                          true};
   if (isa == "neon-dotprod")
-    return DotInstruction{4, "llvm.aarch64.neon.sdot.v4i32.v16i8", false};
+    return DotInstruction{{{4, "llvm.aarch64.neon.sdot.v4i32.v16i8"}}, false};
   return std::nullopt;
 }
 
@@ -132,8 +145,8 @@ memref::GlobalOp getConstantWeightGlobal(Value weights, int64_t channels) {
 }
 
 /// A constant filter global [..., C, F] repacked for the dot products
-/// (numerics::packForDotProducts) as [..., ceil(C/4), F*4], and for vpdpbusd the
-/// offset corrections of each run of `block` input channels, [..., C/block,
+/// (numerics::packForDotProducts) as [..., ceil(C/4), F*4], and for vpdpbusd
+/// the offset corrections of each run of `block` input channels, [..., C/block,
 /// F] in i32.
 struct PackedFilter {
   memref::GlobalOp weights;
@@ -231,7 +244,7 @@ matchInt8Contraction(vector::ContractionOp op, const DotInstruction &dot) {
                 AffineMap::get(2, 0, {f}, ctx)};
   }
   if (op.getIndexingMapsArray() != expected ||
-      rhsType.getDimSize(1) % dot.lanes != 0)
+      rhsType.getDimSize(1) % dot.narrowest() != 0)
     return std::nullopt;
   return std::make_pair(lhsExt, rhsExt);
 }
@@ -260,13 +273,25 @@ struct ContractionToDot : OpRewritePattern<vector::ContractionOp> {
 
     Location loc = op.getLoc();
     Type i8 = rewriter.getI8Type(), i32 = rewriter.getI32Type();
-    auto laneType = VectorType::get({dot.lanes}, i32);
-    auto byteType = VectorType::get({4 * dot.lanes}, i8);
-    auto wordType = VectorType::get({1}, i32);
-    auto intrinsic = rewriter.getStringAttr(dot.intrinsic);
-    auto call = [&](Value acc, Value a, Value b) -> Value {
-      return LLVM::CallIntrinsicOp::create(rewriter, loc, laneType, intrinsic,
-                                           ValueRange{acc, a, b})
+    // The output channels in blocks of the widest instruction that fits.
+    struct Block {
+      int64_t offset, lanes;
+      StringAttr intrinsic;
+      VectorType laneType, byteType;
+    };
+    SmallVector<Block> blocks;
+    for (int64_t at = 0; at < outputs;) {
+      const DotWidth &w = *llvm::find_if(dot.widths, [&](const DotWidth &w) {
+        return at + w.lanes <= outputs;
+      });
+      blocks.push_back({at, w.lanes, rewriter.getStringAttr(w.intrinsic),
+                        VectorType::get({w.lanes}, i32),
+                        VectorType::get({4 * w.lanes}, i8)});
+      at += w.lanes;
+    }
+    auto call = [&](const Block &b, Value acc, Value x, Value w) -> Value {
+      return LLVM::CallIntrinsicOp::create(rewriter, loc, b.laneType,
+                                           b.intrinsic, ValueRange{acc, x, w})
           .getResult(0);
     };
     auto index = [&](int64_t v) -> Value {
@@ -277,17 +302,15 @@ struct ContractionToDot : OpRewritePattern<vector::ContractionOp> {
                      : arith::AddIOp::create(rewriter, loc, base, index(by))
                            .getResult();
     };
-    Value zeroBytes = arith::ConstantOp::create(
-        rewriter, loc,
-        DenseElementsAttr::get(VectorType::get({4}, i8), APInt(8, 0)));
-    // x + 128 as an unsigned byte is x with its sign bit flipped.
-    Value flipWords = arith::ConstantOp::create(
-        rewriter, loc, DenseElementsAttr::get(laneType, APInt(32, 0x80808080)));
+    auto splat = [&](VectorType type, const APInt &value) -> Value {
+      return arith::ConstantOp::create(rewriter, loc,
+                                       DenseElementsAttr::get(type, value));
+    };
+    Value zeroBytes = splat(VectorType::get({4}, i8), APInt(8, 0));
 
-    // The 4 activations of group `group` in column `x`, broadcast to every
-    // lane as one 32-bit word (offset to unsigned for vpdpbusd). Read from
-    // memory when the tile is a plain read of whole groups: one broadcast
-    // load each.
+    // The 4 activations of group `group` in column `x`, as one 32-bit word.
+    // Read from memory when the tile is a plain read of whole groups: one
+    // broadcast load each.
     auto lhsRead = lhsExt.getIn().getDefiningOp<vector::TransferReadOp>();
     bool lhsFromMemory = lhsRead && isPlainRead(lhsRead) && channels % 4 == 0;
     SmallVector<Value> rows;
@@ -298,7 +321,7 @@ struct ContractionToDot : OpRewritePattern<vector::ContractionOp> {
                                                            ArrayRef<int64_t>{x})
                                      .getResult()
                                : lhsExt.getIn());
-    auto activations = [&](int64_t x, int64_t group) -> Value {
+    auto activationWord = [&](int64_t x, int64_t group) -> Value {
       Value four;
       if (lhsFromMemory) {
         SmallVector<Value> at(lhsRead.getIndices());
@@ -315,23 +338,28 @@ struct ContractionToDot : OpRewritePattern<vector::ContractionOp> {
         if (n < 4) {
           SmallVector<int64_t> mask = llvm::to_vector(llvm::seq<int64_t>(n));
           mask.append(4 - n, n); // element 0 of the zeros
-          four = vector::ShuffleOp::create(rewriter, loc, four, zeroBytes,
-                                           mask);
+          four =
+              vector::ShuffleOp::create(rewriter, loc, four, zeroBytes, mask);
         }
       }
-      Value word = vector::BitCastOp::create(rewriter, loc, wordType, four);
-      Value scalar =
-          vector::ExtractOp::create(rewriter, loc, word, ArrayRef<int64_t>{0});
-      Value splat =
-          vector::BroadcastOp::create(rewriter, loc, laneType, scalar);
+      Value word = vector::BitCastOp::create(rewriter, loc,
+                                             VectorType::get({1}, i32), four);
+      return vector::ExtractOp::create(rewriter, loc, word,
+                                       ArrayRef<int64_t>{0});
+    };
+    // That word in every lane of a block (offset to unsigned for vpdpbusd:
+    // x + 128 as an unsigned byte is x with its sign bit flipped).
+    auto spread = [&](Value word, const Block &b) -> Value {
+      Value v = vector::BroadcastOp::create(rewriter, loc, b.laneType, word);
       if (dot.unsignedLhs)
-        splat = arith::XOrIOp::create(rewriter, loc, splat, flipWords);
-      return vector::BitCastOp::create(rewriter, loc, byteType, splat);
+        v = arith::XOrIOp::create(rewriter, loc, v,
+                                  splat(b.laneType, APInt(32, 0x80808080)));
+      return vector::BitCastOp::create(rewriter, loc, b.byteType, v);
     };
 
-    // The weights of group `group` for lane block `blk`, the 4 input
-    // channels of each output channel adjacent: one load from the packed
-    // filter, or three shuffles of the tile.
+    // The weights of group `group` for a block, the 4 input channels of each
+    // output channel adjacent: one load from the packed filter, or three
+    // shuffles of the tile.
     memref::GlobalOp weightGlobal =
         getConstantWeightGlobal(rhsExt.getIn(), channels);
     std::optional<PackedFilter> packed;
@@ -342,6 +370,9 @@ struct ContractionToDot : OpRewritePattern<vector::ContractionOp> {
     }
     SmallVector<Value> packedIndices;
     Value packedBase, correctionBase;
+    // Channel and output indices into the packed filter: c / 4 and f * 4,
+    // exact as c is a multiple of `channels`, itself of 4.
+    Value channelQuads, outputBytes;
     if (packed) {
       auto rhsRead = rhsExt.getIn().getDefiningOp<vector::TransferReadOp>();
       packedBase =
@@ -353,15 +384,10 @@ struct ContractionToDot : OpRewritePattern<vector::ContractionOp> {
             packed->corrections.getSymName());
       packedIndices.assign(rhsRead.getIndices().begin(),
                            rhsRead.getIndices().end());
-    }
-    // Channel and output indices into the packed filter: c / 4 and f * 4,
-    // exact as c is a multiple of `channels`, itself of 4.
-    Value channelQuads, outputBytes;
-    if (packed) {
-      Value c = packedIndices[packedIndices.size() - 2];
-      Value f = packedIndices.back();
-      channelQuads = arith::DivUIOp::create(rewriter, loc, c, index(4));
-      outputBytes = arith::MulIOp::create(rewriter, loc, f, index(4));
+      channelQuads = arith::DivUIOp::create(
+          rewriter, loc, packedIndices[packedIndices.size() - 2], index(4));
+      outputBytes =
+          arith::MulIOp::create(rewriter, loc, packedIndices.back(), index(4));
     }
     SmallVector<Value> weightRows;
     if (!packed) {
@@ -369,33 +395,29 @@ struct ContractionToDot : OpRewritePattern<vector::ContractionOp> {
         weightRows.push_back(vector::ExtractOp::create(
             rewriter, loc, rhsExt.getIn(), ArrayRef<int64_t>{k}));
       if (channels % 4 != 0)
-        weightRows.append(
-            4 - channels % 4,
-            arith::ConstantOp::create(
-                rewriter, loc,
-                DenseElementsAttr::get(VectorType::get({outputs}, i8),
-                                       APInt(8, 0))));
+        weightRows.append(4 - channels % 4,
+                          splat(VectorType::get({outputs}, i8), APInt(8, 0)));
     }
-    // Shuffle masks that interleave the weights of four input channels:
-    // pairs first (a0 b0 a1 b1 ...), then pairs of pairs (a0 b0 c0 d0 ...).
-    SmallVector<int64_t> pairMask, quadMask;
-    for (int64_t i = 0; i < dot.lanes; ++i) {
-      pairMask.append({i, dot.lanes + i});
-      quadMask.append(
-          {2 * i, 2 * i + 1, 2 * dot.lanes + 2 * i, 2 * dot.lanes + 2 * i + 1});
-    }
-    auto weights = [&](int64_t group, int64_t blk) -> Value {
+    auto weights = [&](int64_t group, const Block &b) -> Value {
       if (packed) {
         SmallVector<Value> at(packedIndices);
         at[at.size() - 2] = offset(channelQuads, group);
-        at.back() = offset(outputBytes, 4 * blk * dot.lanes);
-        return vector::LoadOp::create(rewriter, loc, byteType, packedBase, at);
+        at.back() = offset(outputBytes, 4 * b.offset);
+        return vector::LoadOp::create(rewriter, loc, b.byteType, packedBase,
+                                      at);
+      }
+      // Pairs first (a0 b0 a1 b1 ...), then pairs of pairs (a0 b0 c0 d0 ...).
+      SmallVector<int64_t> pairMask, quadMask;
+      for (int64_t i = 0; i < b.lanes; ++i) {
+        pairMask.append({i, b.lanes + i});
+        quadMask.append(
+            {2 * i, 2 * i + 1, 2 * b.lanes + 2 * i, 2 * b.lanes + 2 * i + 1});
       }
       SmallVector<Value> slices;
       for (int64_t k = 0; k < 4; ++k)
         slices.push_back(vector::ExtractStridedSliceOp::create(
             rewriter, loc, weightRows[4 * group + k],
-            ArrayRef<int64_t>{blk * dot.lanes}, ArrayRef<int64_t>{dot.lanes},
+            ArrayRef<int64_t>{b.offset}, ArrayRef<int64_t>{b.lanes},
             ArrayRef<int64_t>{1}));
       Value ab = vector::ShuffleOp::create(rewriter, loc, slices[0], slices[1],
                                            pairMask);
@@ -404,7 +426,7 @@ struct ContractionToDot : OpRewritePattern<vector::ContractionOp> {
       return vector::ShuffleOp::create(rewriter, loc, ab, cd, quadMask);
     };
 
-    int64_t blocks = outputs / dot.lanes;
+    int64_t numBlocks = blocks.size();
     SmallVector<Value> accs, corrections;
     for (int64_t x = 0; x < width; ++x) {
       Value accRow = columns
@@ -412,55 +434,57 @@ struct ContractionToDot : OpRewritePattern<vector::ContractionOp> {
                                                      ArrayRef<int64_t>{x})
                                .getResult()
                          : op.getAcc();
-      for (int64_t blk = 0; blk < blocks; ++blk)
+      for (const Block &b : blocks)
         accs.push_back(vector::ExtractStridedSliceOp::create(
-            rewriter, loc, accRow, ArrayRef<int64_t>{blk * dot.lanes},
-            ArrayRef<int64_t>{dot.lanes}, ArrayRef<int64_t>{1}));
+            rewriter, loc, accRow, ArrayRef<int64_t>{b.offset},
+            ArrayRef<int64_t>{b.lanes}, ArrayRef<int64_t>{1}));
     }
     // vpdpbusd adds 128 * sum(w) to every column: precomputed with the
     // packed filter, else one more dot product of 128s per group.
-    Value zero = arith::ConstantOp::create(
-        rewriter, loc, DenseElementsAttr::get(laneType, APInt(32, 0)));
-    Value all128 = arith::ConstantOp::create(
-        rewriter, loc, DenseElementsAttr::get(byteType, APInt(8, 0x80)));
     if (dot.unsignedLhs) {
-      for (int64_t blk = 0; blk < blocks; ++blk) {
+      for (const Block &b : blocks) {
         if (!packed) {
-          corrections.push_back(zero);
+          corrections.push_back(splat(b.laneType, APInt(32, 0)));
           continue;
         }
         SmallVector<Value> at(packedIndices);
         at[at.size() - 2] = arith::DivUIOp::create(
             rewriter, loc, packedIndices[packedIndices.size() - 2],
             index(channels));
-        at.back() = offset(at.back(), blk * dot.lanes);
-        corrections.push_back(vector::LoadOp::create(rewriter, loc, laneType,
+        at.back() = offset(at.back(), b.offset);
+        corrections.push_back(vector::LoadOp::create(rewriter, loc, b.laneType,
                                                      correctionBase, at));
       }
     }
 
     for (int64_t group = 0; group < groups; ++group) {
-      SmallVector<Value> broadcasts;
+      SmallVector<Value> words;
       for (int64_t x = 0; x < width; ++x)
-        broadcasts.push_back(activations(x, group));
-      for (int64_t blk = 0; blk < blocks; ++blk) {
-        Value w = weights(group, blk);
+        words.push_back(activationWord(x, group));
+      // One broadcast per column and instruction width.
+      llvm::SmallDenseMap<std::pair<int64_t, int64_t>, Value> spreads;
+      for (auto [i, b] : llvm::enumerate(blocks)) {
+        Value w = weights(group, b);
         if (dot.unsignedLhs && !packed)
-          corrections[blk] = call(corrections[blk], all128, w);
+          corrections[i] =
+              call(b, corrections[i], splat(b.byteType, APInt(8, 0x80)), w);
         for (int64_t x = 0; x < width; ++x) {
-          Value &acc = accs[x * blocks + blk];
-          acc = call(acc, broadcasts[x], w);
+          Value &activations = spreads[{x, b.lanes}];
+          if (!activations)
+            activations = spread(words[x], b);
+          Value &acc = accs[x * numBlocks + i];
+          acc = call(b, acc, activations, w);
         }
       }
     }
 
     Value result = op.getAcc();
     for (int64_t x = 0; x < width; ++x)
-      for (int64_t blk = 0; blk < blocks; ++blk) {
-        Value v = accs[x * blocks + blk];
+      for (auto [i, b] : llvm::enumerate(blocks)) {
+        Value v = accs[x * numBlocks + i];
         if (dot.unsignedLhs)
-          v = arith::SubIOp::create(rewriter, loc, v, corrections[blk]);
-        SmallVector<int64_t> at = {blk * dot.lanes};
+          v = arith::SubIOp::create(rewriter, loc, v, corrections[i]);
+        SmallVector<int64_t> at = {b.offset};
         if (columns)
           at.insert(at.begin(), x);
         result = vector::InsertStridedSliceOp::create(rewriter, loc, v, result,

@@ -109,8 +109,10 @@ std::optional<APInt> getFillConstant(Value init) {
 /// `weightSumsPerChannel` sums the weights for each entry of the init's
 /// trailing `channelRank` dimensions.
 ///
-/// The init is usually a fill of 0: then the new init is written once as
-/// `fill - zx * sum(w)`, rather than filled and then read back. A trailing
+/// The init is usually a fill of 0: then the new init is a broadcast of the
+/// constant `fill - zx * sum(w)` per channel, which the tiles below read
+/// directly (forwardConstantInits), rather than filled and read back. A
+/// trailing
 /// unit channel dimension (a depthwise multiplier of 1) is left out of that
 /// computation and expanded back, or it would be vectorized one element at
 /// a time.
@@ -137,41 +139,39 @@ LogicalResult dropZeroPoints(
   Value init = op.getDpsInits()[0];
   if (int64_t zp = zx.getSExtValue()) {
     std::vector<int32_t> sums = weightSumsPerChannel(*w, weightType);
+    // On a constant fill the whole init is known per channel: fill - zx *
+    // sum(w), folded here, and the init a plain broadcast of it.
+    std::optional<APInt> fill = getFillConstant(init);
     for (int32_t &v : sums)
-      v = int32_t(int64_t(v) * zp);
+      v = fill ? int32_t(fill->getSExtValue() - int64_t(v) * zp)
+               : int32_t(int64_t(v) * zp);
     ArrayRef<int64_t> shape = initType.getShape();
-    auto corrType = RankedTensorType::get(shape.take_back(channelRank),
-                                          rewriter.getI32Type());
-    Value corr = arith::ConstantOp::create(
-        rewriter, loc, corrType,
-        DenseElementsAttr::get(corrType, ArrayRef<int32_t>(sums)));
     RankedTensorType computeType = initType;
     int64_t computeChannels = channelRank;
+    SmallVector<ReassociationIndices> unitChannel;
     if (channelRank > 1 && shape.back() == 1) {
       computeType =
           RankedTensorType::get(shape.drop_back(), initType.getElementType());
       computeChannels = channelRank - 1;
-      corr = tensor::CollapseShapeOp::create(
-          rewriter, loc, corr,
-          SmallVector<ReassociationIndices>{
-              llvm::to_vector(llvm::seq<int64_t>(channelRank))});
-    }
-    std::optional<APInt> fill = getFillConstant(init);
-    Value base =
-        fill ? tensor::EmptyOp::create(rewriter, loc, computeType.getShape(),
-                                       computeType.getElementType())
-                   .getResult()
-             : init;
-    SmallVector<ReassociationIndices> unitChannel;
-    if (computeType != initType) {
       for (int64_t d = 0; d + 1 < computeType.getRank(); ++d)
         unitChannel.push_back({d});
       unitChannel.push_back(
           {computeType.getRank() - 1, initType.getRank() - 1});
-      if (!fill)
-        base =
-            tensor::CollapseShapeOp::create(rewriter, loc, base, unitChannel);
     }
+    auto perChannelType =
+        RankedTensorType::get(computeType.getShape().take_back(computeChannels),
+                              rewriter.getI32Type());
+    Value perChannel = arith::ConstantOp::create(
+        rewriter, loc, perChannelType,
+        DenseElementsAttr::get(perChannelType, ArrayRef<int32_t>(sums)));
+    Value base;
+    if (fill)
+      base = tensor::EmptyOp::create(rewriter, loc, computeType.getShape(),
+                                     computeType.getElementType());
+    else if (computeType != initType)
+      base = tensor::CollapseShapeOp::create(rewriter, loc, init, unitChannel);
+    else
+      base = init;
     int64_t rank = computeType.getRank();
     AffineMap id = rewriter.getMultiDimIdentityMap(rank);
     AffineMap channels = AffineMap::get(
@@ -181,18 +181,15 @@ LogicalResult dropZeroPoints(
                               return rewriter.getAffineDimExpr(d);
                             }),
         rewriter.getContext());
-    int64_t fillValue = fill ? fill->getSExtValue() : 0;
     init = linalg::GenericOp::create(
-               rewriter, loc, computeType, ValueRange{corr}, ValueRange{base},
-               ArrayRef<AffineMap>{channels, id},
+               rewriter, loc, computeType, ValueRange{perChannel},
+               ValueRange{base}, ArrayRef<AffineMap>{channels, id},
                SmallVector<utils::IteratorType>(rank,
                                                 utils::IteratorType::parallel),
                [&](OpBuilder &b, Location l, ValueRange args) {
-                 Value from =
-                     fill ? arith::ConstantIntOp::create(b, l, fillValue, 32)
-                                .getResult()
-                          : args[1];
-                 Value v = arith::SubIOp::create(b, l, from, args[0]);
+                 Value v = fill ? args[0]
+                                : arith::SubIOp::create(b, l, args[1], args[0])
+                                      .getResult();
                  linalg::YieldOp::create(b, l, v);
                })
                .getResult(0);
@@ -341,6 +338,57 @@ struct FoldSliceRoundTripIntoTransferWrite
   }
 };
 
+/// Whether a strided slice of shape `slice` at `offsets` in `full` (strides
+/// 1) is one whole row: unit sizes but the last, which spans the row.
+bool isWholeRow(ArrayRef<int64_t> slice, ArrayRef<int64_t> offsets,
+                VectorType full) {
+  int64_t rank = full.getRank();
+  return rank >= 2 && !full.isScalable() && int64_t(slice.size()) == rank &&
+         int64_t(offsets.size()) == rank && offsets.back() == 0 &&
+         slice.back() == full.getShape().back() &&
+         llvm::all_of(slice.drop_back(), [](int64_t n) { return n == 1; });
+}
+
+/// A strided slice that is one whole row of its source, e.g. column x of a
+/// strided convolution tile (vector<1x1x16xi8> out of vector<1x15x16xi8>),
+/// is `vector.extract` of that row and a shape_cast. As a strided slice, the
+/// LLVM lowering moved it element by element (a third of MobileNetV2's
+/// strided depthwise convolutions here).
+struct ExtractRowSlice : OpRewritePattern<vector::ExtractStridedSliceOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(vector::ExtractStridedSliceOp op,
+                                PatternRewriter &rewriter) const override {
+    auto offsets = extractFromIntegerArrayAttr<int64_t>(op.getOffsets());
+    if (!isWholeRow(op.getType().getShape(), offsets, op.getSourceVectorType()))
+      return rewriter.notifyMatchFailure(op, "not one whole row");
+    Value row =
+        vector::ExtractOp::create(rewriter, op.getLoc(), op.getSource(),
+                                  ArrayRef<int64_t>(offsets).drop_back());
+    rewriter.replaceOpWithNewOp<vector::ShapeCastOp>(op, op.getType(), row);
+    return success();
+  }
+};
+
+/// The converse: inserting one whole row as a strided slice is a
+/// `vector.insert` of the row.
+struct InsertRowSlice : OpRewritePattern<vector::InsertStridedSliceOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(vector::InsertStridedSliceOp op,
+                                PatternRewriter &rewriter) const override {
+    VectorType source = op.getSourceVectorType();
+    auto offsets = extractFromIntegerArrayAttr<int64_t>(op.getOffsets());
+    if (!isWholeRow(source.getShape(), offsets, op.getDestVectorType()))
+      return rewriter.notifyMatchFailure(op, "not one whole row");
+    auto rowType =
+        VectorType::get({source.getShape().back()}, source.getElementType());
+    Value row = vector::ShapeCastOp::create(rewriter, op.getLoc(), rowType,
+                                            op.getValueToStore());
+    rewriter.replaceOpWithNewOp<vector::InsertOp>(
+        op, row, op.getDest(), ArrayRef<int64_t>(offsets).drop_back());
+    return success();
+  }
+};
+
 /// f32 lanes of the target's widest vector register, from the features
 /// qe-annotate-target records: 16 with AVX-512, 8 with AVX/AVX2, 4
 /// otherwise (NEON, or a module without a target).
@@ -358,6 +406,179 @@ int64_t getF32VectorLanes(func::FuncOp func) {
   if (llvm::is_contained(list, "+avx"))
     return 8;
   return 4;
+}
+
+/// Where every element of `tensor` comes from a per-channel constant (along
+/// its innermost dimension): a constant fill (`splat`), or a generic that
+/// broadcasts a 1-D constant along the outer dimensions (`channels`). A
+/// collapse_shape undoing an expand_shape is looked through.
+struct ChannelConstant {
+  TypedAttr splat;
+  Value channels;
+};
+
+std::optional<ChannelConstant> getChannelConstant(Value tensor) {
+  if (auto collapse = tensor.getDefiningOp<tensor::CollapseShapeOp>())
+    if (auto expand = collapse.getSrc().getDefiningOp<tensor::ExpandShapeOp>())
+      if (expand.getSrc().getType() == collapse.getType())
+        tensor = expand.getSrc();
+  Attribute value;
+  if (auto fill = tensor.getDefiningOp<linalg::FillOp>()) {
+    if (matchPattern(fill.getInputs()[0], m_Constant(&value)))
+      return ChannelConstant{cast<TypedAttr>(value), {}};
+    return std::nullopt;
+  }
+  auto generic = tensor.getDefiningOp<linalg::GenericOp>();
+  if (!generic || generic.getNumDpsInputs() > 1 ||
+      generic.getNumResults() != 1 ||
+      !llvm::hasSingleElement(generic.getBody()->getOperations()))
+    return std::nullopt;
+  Block *body = generic.getBody();
+  Value yielded = body->getTerminator()->getOperand(0);
+  if (generic.getNumDpsInputs() == 0) {
+    if (matchPattern(yielded, m_Constant(&value)))
+      return ChannelConstant{cast<TypedAttr>(value), {}};
+    return std::nullopt;
+  }
+  Value input = generic.getDpsInputs()[0];
+  auto inputType = dyn_cast<RankedTensorType>(input.getType());
+  SmallVector<AffineMap> maps = generic.getIndexingMapsArray();
+  int64_t rank = generic.getNumLoops();
+  if (yielded != body->getArgument(0) || !inputType ||
+      inputType.getRank() != 1 || !matchPattern(input, m_Constant()) ||
+      !maps[1].isIdentity() ||
+      maps[0] != AffineMap::get(
+                     rank, 0, getAffineDimExpr(rank - 1, generic.getContext())))
+    return std::nullopt;
+  return ChannelConstant{{}, input};
+}
+
+/// Whether `read`, of a tensor carried through the loops from `root` down,
+/// sees only values from before the loops: it reads the value its loop
+/// carries into the iteration, at indices that include the induction
+/// variable of every loop up to `root`, so no earlier iteration wrote that
+/// slice. A reduction loop carrying its accumulator through the tensor
+/// fails this (its reads repeat the same indices).
+bool readsUnwrittenSlice(vector::TransferReadOp read, scf::ForOp root) {
+  auto loop = dyn_cast<scf::ForOp>(read->getParentOp());
+  if (!loop || !llvm::is_contained(loop.getRegionIterArgs(), read.getBase()))
+    return false;
+  for (Operation *op = loop;; op = op->getParentOp()) {
+    auto enclosing = dyn_cast<scf::ForOp>(op);
+    if (!enclosing ||
+        !llvm::is_contained(read.getIndices(), enclosing.getInductionVar()))
+      return false;
+    if (enclosing == root)
+      return true;
+  }
+}
+
+/// A tile's accumulator is read once before its reduction loops (after
+/// hoisting), from the op's init carried through the tile loops' iter_args.
+/// When that init is a per-channel constant (a convolution's bias, or the
+/// zero-point correction on a fill), the read becomes the constant itself;
+/// if nothing else reads the init, the loops then start from an empty
+/// tensor and the init is never written: no pass over the accumulators
+/// before each convolution.
+void forwardConstantInits(func::FuncOp func, IRRewriter &rewriter) {
+  SmallVector<scf::ForOp> roots;
+  func.walk([&](scf::ForOp loop) {
+    if (!loop->getParentOfType<scf::ForOp>())
+      roots.push_back(loop);
+  });
+  for (scf::ForOp root : roots) {
+    for (int64_t index = 0, e = root.getInitArgs().size(); index < e; ++index) {
+      Value init = root.getInitArgs()[index];
+      std::optional<ChannelConstant> constant = getChannelConstant(init);
+      auto initType = dyn_cast<RankedTensorType>(init.getType());
+      if (!constant || !initType || !initType.hasStaticShape())
+        continue;
+      // Every use of the carried tensor: reads to forward, and writes,
+      // nested loops and yields that carry it on. Anything else reads it
+      // some other way: leave this init alone.
+      SmallVector<vector::TransferReadOp> reads;
+      SmallVector<Value> worklist = {root.getRegionIterArgs()[index]};
+      bool onlyCarried = true;
+      llvm::DenseSet<Value> visited;
+      while (!worklist.empty() && onlyCarried) {
+        Value carried = worklist.pop_back_val();
+        if (!visited.insert(carried).second)
+          continue;
+        for (OpOperand &use : carried.getUses()) {
+          Operation *user = use.getOwner();
+          if (auto read = dyn_cast<vector::TransferReadOp>(user)) {
+            if (read.getMask() || !read.getPermutationMap().isMinorIdentity() ||
+                !llvm::all_of(read.getInBoundsValues(),
+                              [](bool b) { return b; }) ||
+                !readsUnwrittenSlice(read, root)) {
+              onlyCarried = false;
+              break;
+            }
+            reads.push_back(read);
+          } else if (auto write = dyn_cast<vector::TransferWriteOp>(user)) {
+            if (use.get() == write.getValueToStore()) {
+              onlyCarried = false;
+              break;
+            }
+            worklist.push_back(write.getResult());
+          } else if (auto loop = dyn_cast<scf::ForOp>(user)) {
+            int64_t i = use.getOperandNumber() - loop.getNumControlOperands();
+            worklist.push_back(loop.getRegionIterArgs()[i]);
+            worklist.push_back(loop.getResult(i));
+          } else if (auto yield = dyn_cast<scf::YieldOp>(user)) {
+            auto parent = dyn_cast<scf::ForOp>(yield->getParentOp());
+            if (!parent) {
+              onlyCarried = false;
+              break;
+            }
+            if (parent != root)
+              worklist.push_back(parent.getResult(use.getOperandNumber()));
+          } else {
+            onlyCarried = false;
+            break;
+          }
+        }
+      }
+      if (!onlyCarried || reads.empty())
+        continue;
+      for (vector::TransferReadOp read : reads) {
+        rewriter.setInsertionPoint(read);
+        VectorType type = read.getVectorType();
+        Value forwarded;
+        if (constant->splat) {
+          forwarded = arith::ConstantOp::create(
+              rewriter, read.getLoc(), type,
+              DenseElementsAttr::get(type, constant->splat));
+        } else {
+          auto rowType =
+              VectorType::get({type.getShape().back()}, type.getElementType());
+          Value row = vector::TransferReadOp::create(
+              rewriter, read.getLoc(), rowType, constant->channels,
+              ValueRange{read.getIndices().back()}, read.getPadding(),
+              ArrayRef<bool>{true});
+          forwarded =
+              vector::BroadcastOp::create(rewriter, read.getLoc(), type, row);
+        }
+        rewriter.replaceOp(read, forwarded);
+      }
+      rewriter.setInsertionPoint(root);
+      Value empty =
+          tensor::EmptyOp::create(rewriter, root.getLoc(), initType.getShape(),
+                                  initType.getElementType());
+      rewriter.modifyOpInPlace(
+          root, [&] { root.getInitArgsMutable()[index].set(empty); });
+      // The init, and what only it used, are dead now.
+      SmallVector<Operation *> dead = {init.getDefiningOp()};
+      while (!dead.empty()) {
+        Operation *op = dead.pop_back_val();
+        if (!op || !isOpTriviallyDead(op))
+          continue;
+        for (Value operand : op->getOperands())
+          dead.push_back(operand.getDefiningOp());
+        rewriter.eraseOp(op);
+      }
+    }
+  }
 }
 
 struct VectorizeContractionsPass
@@ -573,7 +794,8 @@ struct VectorizeContractionsPass
     vector::populateVectorReductionToContractPatterns(patterns);
     vector::populateVectorTransferPermutationMapLoweringPatterns(patterns);
     tensor::populateFoldTensorSubsetIntoVectorTransferPatterns(patterns);
-    patterns.add<FoldSliceRoundTripIntoTransferWrite>(ctx);
+    patterns.add<FoldSliceRoundTripIntoTransferWrite, ExtractRowSlice,
+                 InsertRowSlice>(ctx);
     if (failed(applyPatternsGreedily(func, std::move(patterns))))
       return signalPassFailure();
     // Reductions that are not contractions (a pool's window sum) stay
@@ -595,6 +817,7 @@ struct VectorizeContractionsPass
     for (scf::ForOp loop : loops)
       hoistLoopInvariantSubsets(rewriter,
                                 cast<LoopLikeOpInterface>(loop.getOperation()));
+    forwardConstantInits(func, rewriter);
   }
 };
 } // namespace

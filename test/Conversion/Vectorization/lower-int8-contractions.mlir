@@ -13,8 +13,9 @@
 // blocks x 2 columns = 16 calls, no correction.
 // Without a target (no qe-annotate-target attributes) nothing changes.
 // VNNI-LABEL: func @conv_tile
-// VNNI: arith.xori
-// VNNI-COUNT-6: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"
+// VNNI: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"
+// VNNI: arith.xori {{.*}} : vector<16xi32>
+// VNNI-COUNT-5: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"
 // VNNI-NOT: llvm.call_intrinsic
 // VNNI-COUNT-2: arith.subi {{.*}} : vector<16xi32>
 // VNNI-NOT: vector.contract
@@ -53,23 +54,47 @@ func.func @interleave(%x: vector<4xi8>, %w: vector<4x16xi8>, %acc: vector<16xi32
 
 // -----
 
-// Outputs that do not fill the lanes, and float contractions, keep their
-// vector.contract.
+// Outputs that no instruction width divides (6: neither 16, 8 nor 4
+// lanes), and float contractions, keep their vector.contract.
 // VNNI-LABEL: func @left_alone
 // VNNI-NOT: llvm.call_intrinsic
 // VNNI-COUNT-2: vector.contract
-func.func @left_alone(%y: vector<2x8xi8>, %v: vector<8x8xi8>, %acc8: vector<2x8xi32>,
+func.func @left_alone(%y: vector<2x8xi8>, %v: vector<8x6xi8>, %acc8: vector<2x6xi32>,
                       %a: vector<2x8xf32>, %b: vector<8x16xf32>, %accf: vector<2x16xf32>)
-    -> (vector<2x8xi32>, vector<2x16xf32>) {
+    -> (vector<2x6xi32>, vector<2x16xf32>) {
   %ye = arith.extsi %y : vector<2x8xi8> to vector<2x8xi32>
-  %ve = arith.extsi %v : vector<8x8xi8> to vector<8x8xi32>
+  %ve = arith.extsi %v : vector<8x6xi8> to vector<8x6xi32>
   %1 = vector.contract {indexing_maps = [affine_map<(w, f, c) -> (w, c)>, affine_map<(w, f, c) -> (c, f)>, affine_map<(w, f, c) -> (w, f)>],
                         iterator_types = ["parallel", "parallel", "reduction"], kind = #vector.kind<add>}
-       %ye, %ve, %acc8 : vector<2x8xi32>, vector<8x8xi32> into vector<2x8xi32>
+       %ye, %ve, %acc8 : vector<2x8xi32>, vector<8x6xi32> into vector<2x6xi32>
   %2 = vector.contract {indexing_maps = [affine_map<(w, f, c) -> (w, c)>, affine_map<(w, f, c) -> (c, f)>, affine_map<(w, f, c) -> (w, f)>],
                         iterator_types = ["parallel", "parallel", "reduction"], kind = #vector.kind<add>}
        %a, %b, %accf : vector<2x8xf32>, vector<8x16xf32> into vector<2x16xf32>
-  return %1, %2 : vector<2x8xi32>, vector<2x16xf32>
+  return %1, %2 : vector<2x6xi32>, vector<2x16xf32>
+}
+
+// -----
+
+// 24 output channels are a 16-lane and an 8-lane block with AVX-512 (the
+// 256-bit vpdpbusd), 6 blocks of 4 with sdot; one group of 4 channels.
+// VNNI-LABEL: func @mixed_widths
+// VNNI: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"{{.*}} -> vector<16xi32>
+// VNNI: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"{{.*}} -> vector<16xi32>
+// VNNI: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.256"{{.*}} -> vector<8xi32>
+// VNNI: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.256"{{.*}} -> vector<8xi32>
+// VNNI-NOT: llvm.call_intrinsic
+// VNNI: vector.insert_strided_slice {{.*}} {offsets = [16], strides = [1]} : vector<8xi32> into vector<24xi32>
+// SDOT-LABEL: func @mixed_widths
+// SDOT-COUNT-6: llvm.call_intrinsic "llvm.aarch64.neon.sdot.v4i32.v16i8"
+// SDOT-NOT: llvm.call_intrinsic
+// SDOT: return
+func.func @mixed_widths(%x: vector<4xi8>, %w: vector<4x24xi8>, %acc: vector<24xi32>) -> vector<24xi32> {
+  %xe = arith.extsi %x : vector<4xi8> to vector<4xi32>
+  %we = arith.extsi %w : vector<4x24xi8> to vector<4x24xi32>
+  %0 = vector.contract {indexing_maps = [affine_map<(f, c) -> (c)>, affine_map<(f, c) -> (c, f)>, affine_map<(f, c) -> (f)>],
+                        iterator_types = ["parallel", "reduction"], kind = #vector.kind<add>}
+       %xe, %we, %acc : vector<4xi32>, vector<4x24xi32> into vector<24xi32>
+  return %0 : vector<24xi32>
 }
 
 // -----

@@ -105,17 +105,21 @@ func.func @conv_zero_points(%x: tensor<1x1x4x2xi8>, %init: tensor<1x1x4x2xi32>) 
 
 // -----
 
-// The usual init is a fill of 0: the corrected init is then written in one
-// pass, 0 - 9 and 0 + 3, without reading the fill.
+// The usual init is a fill of 0: the init is then the constant 0 - 9 and
+// 0 + 3 per channel. The tile's accumulator starts from that constant, the
+// tile loops from an empty tensor: neither the fill nor the init is ever
+// written.
 // CHECK-LABEL: func @conv_zero_points_on_fill
-// CHECK-DAG: %[[CORR:.*]] = arith.constant dense<[9, -3]> : tensor<2xi32>
-// CHECK-DAG: %[[ZERO:.*]] = arith.constant 0 : i32
-// CHECK-DAG: %[[EMPTY:.*]] = tensor.empty() : tensor<1x1x4x2xi32>
-// CHECK: linalg.generic {{.*}} ins(%[[CORR]] : tensor<2xi32>) outs(%[[EMPTY]] : tensor<1x1x4x2xi32>)
-// CHECK-NEXT: ^bb0(%[[IN:.*]]: i32, %{{.*}}: i32):
-// CHECK-NEXT: arith.subi %[[ZERO]], %[[IN]] : i32
+// CHECK-DAG: %[[INIT:.*]] = arith.constant dense<[-9, 3]> : tensor<2xi32>
 // CHECK-NOT: linalg.fill
-// CHECK: vector.contract
+// CHECK-NOT: linalg.generic
+// CHECK: %[[EMPTY:.*]] = tensor.empty() : tensor<1x1x4x2xi32>
+// CHECK-NEXT: scf.for {{.*}} iter_args(%{{.*}} = %[[EMPTY]])
+// CHECK-NEXT: scf.for %[[F:.*]] = %{{.*}} to
+// CHECK-NEXT: %[[ROW:.*]] = vector.transfer_read %[[INIT]][%[[F]]]
+// CHECK-NEXT: %[[ACC:.*]] = vector.broadcast %[[ROW]] : vector<2xi32> to vector<1x4x2xi32>
+// CHECK-NEXT: scf.for {{.*}} iter_args(%{{.*}} = %{{.*}}, %[[A:.*]] = %[[ACC]])
+// CHECK: vector.contract {{.*}} %[[A]]
 func.func @conv_zero_points_on_fill(%x: tensor<1x1x4x2xi8>) -> tensor<1x1x4x2xi32> {
   %w = arith.constant dense<[[[[1, 2]]], [[[3, -4]]]]> : tensor<2x1x1x2xi8>
   %zx = arith.constant 3 : i32
@@ -239,4 +243,49 @@ func.func @prime_width(%x: tensor<1x3x13x8xf32>, %init: tensor<1x1x11x8xf32>) ->
   %0 = linalg.conv_2d_nhwc_fhwc {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
          ins(%x, %w : tensor<1x3x13x8xf32>, tensor<8x3x3x8xf32>) outs(%init : tensor<1x1x11x8xf32>) -> tensor<1x1x11x8xf32>
   return %0 : tensor<1x1x11x8xf32>
+}
+
+// -----
+
+// A reduction loop outermost carries its accumulator through the tensor and
+// reads the same slice on every trip: those reads are not the init's
+// values, so they keep reading the carried tensor, and the fill stays.
+// CHECK-LABEL: func @matvec_on_fill
+// CHECK: %[[FILL:.*]] = linalg.fill
+// CHECK: scf.for {{.*}} iter_args(%[[T:.*]] = %[[FILL]])
+// CHECK: scf.for {{.*}} iter_args(%[[U:.*]] = %[[T]])
+// CHECK: vector.transfer_read %[[U]]
+#mf_in = affine_map<(f, c) -> (c)>
+#mf_w = affine_map<(f, c) -> (c, f)>
+#mf_out = affine_map<(f, c) -> (f)>
+func.func @matvec_on_fill(%x: tensor<64xf32>, %w: tensor<64x32xf32>) -> tensor<32xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<32xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<32xf32>) -> tensor<32xf32>
+  %0 = linalg.generic {indexing_maps = [#mf_in, #mf_w, #mf_out], iterator_types = ["parallel", "reduction"]}
+         ins(%x, %w : tensor<64xf32>, tensor<64x32xf32>) outs(%init : tensor<32xf32>) {
+  ^bb0(%a: f32, %b: f32, %acc: f32):
+    %p = arith.mulf %a, %b : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<32xf32>
+  return %0 : tensor<32xf32>
+}
+
+// -----
+
+// A strided depthwise tile takes every other input column of the window:
+// each is one whole row of the read vector, extracted as such (and the
+// results inserted back by row), not as a strided slice.
+// CHECK-LABEL: func @strided_depthwise_rows
+// CHECK: vector.transfer_read {{.*}} vector<1x15x16xf32>
+// CHECK-NOT: vector.extract_strided_slice
+// CHECK-NOT: vector.insert_strided_slice
+// CHECK: vector.extract %{{.*}}[0, 2] : vector<16xf32> from vector<1x15x16xf32>
+// CHECK: vector.insert %{{.*}}, %{{.*}} [0, 1] : vector<16xf32> into vector<1x8x16xf32>
+func.func @strided_depthwise_rows(%x: tensor<1x3x17x16xf32>, %init: tensor<1x1x8x16xf32>) -> tensor<1x1x8x16xf32> {
+  %w = arith.constant dense<1.0> : tensor<3x3x16xf32>
+  %0 = linalg.depthwise_conv_2d_nhwc_hwc {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>}
+         ins(%x, %w : tensor<1x3x17x16xf32>, tensor<3x3x16xf32>) outs(%init : tensor<1x1x8x16xf32>) -> tensor<1x1x8x16xf32>
+  return %0 : tensor<1x1x8x16xf32>
 }

@@ -15,6 +15,7 @@
 #include <cmath>
 #include <limits>
 #include <random>
+#include <vector>
 
 using namespace quant_eval::numerics;
 
@@ -113,6 +114,41 @@ TEST(ApplyScale, DoubleRoundOnlyAboveShift31) {
   EXPECT_EQ(applyScale(-4, m, 33, true), -1);
   // With shift <= 31 double rounding changes nothing.
   EXPECT_EQ(applyScale(101, 1 << 30, 31, true), 51);
+}
+
+TEST(ApplyScaleHigh32, HandWorked) {
+  // 1000 * 2^30 * 2^-35 = 31.25 -> 31; high half of 1000 * 2^30 is 250,
+  // (250 + 2^2) >> 3 = 31.
+  EXPECT_EQ(applyScaleHigh32(1000, 1 << 30, 35), 31);
+  // -1000 * 2^30 * 2^-35 = -31.25 -> -31 (round half up); high half is
+  // -250, (-250 + 4) >> 3 = -31 (arithmetic shift).
+  EXPECT_EQ(applyScaleHigh32(-1000, 1 << 30, 35), -31);
+  // 12 * 2^30 * 2^-35 = 0.375 -> 0; 20 * 2^30 * 2^-35 = 0.625 -> 1.
+  EXPECT_EQ(applyScaleHigh32(12, 1 << 30, 35), 0);
+  EXPECT_EQ(applyScaleHigh32(20, 1 << 30, 35), 1);
+  EXPECT_FALSE(applyScaleHigh32(1, 1 << 30, 32).has_value());
+  EXPECT_FALSE(applyScaleHigh32(1, -5, 40).has_value());
+}
+
+TEST(ApplyScaleHigh32, EqualsApplyScaleEverywhereItApplies) {
+  const int32_t lo = std::numeric_limits<int32_t>::min(),
+                hi = std::numeric_limits<int32_t>::max();
+  std::vector<int32_t> values = {lo, lo + 1, -1, 0, 1, hi - 1, hi};
+  std::vector<int32_t> multipliers = {0, 1, 1 << 30, hi - 1, hi};
+  std::mt19937 rng(11);
+  std::uniform_int_distribution<int32_t> any(lo, hi), positive(0, hi);
+  for (int i = 0; i < 200; ++i) {
+    values.push_back(any(rng));
+    multipliers.push_back(positive(rng));
+  }
+  for (int32_t shift = 33; shift <= 63; ++shift)
+    for (int32_t v : values)
+      for (int32_t m : multipliers) {
+        std::optional<int32_t> fast = applyScaleHigh32(v, m, shift);
+        ASSERT_TRUE(fast.has_value());
+        ASSERT_EQ(*fast, applyScale(v, m, shift, /*doubleRound=*/false))
+            << v << " * " << m << " >> " << shift;
+      }
 }
 
 TEST(Rescale, ZeroPointsAndSaturation) {
