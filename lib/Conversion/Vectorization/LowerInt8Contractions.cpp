@@ -167,9 +167,10 @@ std::optional<PackedFilter> createPackedFilter(memref::GlobalOp global,
   ArrayRef<int64_t> shape = type.getShape();
   int64_t rank = shape.size(), channels = shape[rank - 2],
           outputs = shape[rank - 1];
-  int64_t outer = type.getNumElements() / (channels * outputs);
-  if (!values || int64_t(values->size()) != type.getNumElements())
+  if (!values || channels == 0 || outputs == 0 ||
+      int64_t(values->size()) != type.getNumElements())
     return std::nullopt;
+  int64_t outer = type.getNumElements() / (channels * outputs);
   OpBuilder builder(global);
   MLIRContext *ctx = global.getContext();
   auto makeGlobal = [&](StringRef suffix, ArrayRef<int64_t> newShape,

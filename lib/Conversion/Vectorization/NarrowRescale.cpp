@@ -149,8 +149,11 @@ struct NarrowApplyScale : OpRewritePattern<arith::TruncIOp> {
       amount = constant((*shifts)[0] - 32);
     } else {
       Value s = narrowShift;
-      if (s.getType() != i32)
+      unsigned bits = s.getType().getIntOrFloatBitWidth();
+      if (bits < 32)
         s = arith::ExtUIOp::create(rewriter, loc, i32, s);
+      else if (bits > 32)
+        s = arith::TruncIOp::create(rewriter, loc, i32, s);
       rounding = arith::ShLIOp::create(
           rewriter, loc, constant(1),
           arith::SubIOp::create(rewriter, loc, s, constant(33)));
