@@ -127,3 +127,31 @@ func.func @left_alone(%acc: tensor<8xi32>, %mt: tensor<8xi32>) -> (tensor<8xi32>
   } -> tensor<8xi32>
   return %0, %6, %7 : tensor<8xi32>, tensor<8xi32>, tensor<8xi32>
 }
+
+// -----
+
+// Shifts read from an i64 tensor are truncated to i32 (not extended).
+// CHECK-LABEL: func @wide_shift_tensor
+// CHECK: ^bb0(%{{.*}}: i32, %[[S:.*]]: i64, %{{.*}}: i32):
+// CHECK: %[[S32:.*]] = arith.trunci %[[S]] : i64 to i32
+// CHECK: arith.subi %[[S32]], %c33_i32 : i32
+#id3 = affine_map<(d0) -> (d0)>
+func.func @wide_shift_tensor(%acc: tensor<2xi32>) -> tensor<2xi32> {
+  %s = arith.constant dense<[35, 40]> : tensor<2xi64>
+  %m = arith.constant 1389891641 : i64
+  %c1_i64 = arith.constant 1 : i64
+  %e = tensor.empty() : tensor<2xi32>
+  %0 = linalg.generic {indexing_maps = [#id3, #id3, #id3], iterator_types = ["parallel"]}
+      ins(%acc, %s : tensor<2xi32>, tensor<2xi64>) outs(%e : tensor<2xi32>) {
+  ^bb0(%x: i32, %sh: i64, %out: i32):
+    %1 = arith.extsi %x : i32 to i64
+    %2 = arith.muli %1, %m : i64
+    %3 = arith.shli %c1_i64, %sh : i64
+    %4 = arith.shrui %3, %c1_i64 : i64
+    %5 = arith.addi %2, %4 : i64
+    %6 = arith.shrsi %5, %sh : i64
+    %7 = arith.trunci %6 : i64 to i32
+    linalg.yield %7 : i32
+  } -> tensor<2xi32>
+  return %0 : tensor<2xi32>
+}
