@@ -14,6 +14,8 @@
 
 #include "quant-eval/Conversion/Passes.h"
 
+#include "TilingUtils.h"
+
 #include "quant-eval/Dialect/QE/Utils/ConstantUtils.h"
 #include "quant-eval/Numerics/DotPacking.h"
 
@@ -27,6 +29,7 @@
 #include "mlir/IR/SymbolTable.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/MapVector.h"
 #include "llvm/TargetParser/Triple.h"
 
 namespace mlir::qe {
@@ -111,9 +114,8 @@ bool isMultipleOf(Value v, int64_t k) {
 /// unmasked, reading the trailing dimensions of an identity-layout memref.
 bool isPlainRead(vector::TransferReadOp read) {
   auto type = dyn_cast<MemRefType>(read.getBase().getType());
-  return type && type.getLayout().isIdentity() && !read.getMask() &&
-         read.getPermutationMap().isMinorIdentity() &&
-         llvm::all_of(read.getInBoundsValues(), [](bool b) { return b; });
+  return type && type.getLayout().isIdentity() &&
+         qe::isInBoundsMinorIdentityRead(read);
 }
 
 /// The constant global that `weights` (a contraction's [C, F] operand
@@ -156,11 +158,11 @@ using PackedFilterMap =
     llvm::DenseMap<std::pair<Operation *, int64_t>, PackedFilter>;
 
 /// Creates the packed globals for `global` read in blocks of `block` input
-/// channels, next to it; nothing if its values cannot be read.
-std::optional<PackedFilter> createPackedFilter(memref::GlobalOp global,
-                                               int64_t block,
-                                               bool withCorrections,
-                                               SymbolTable &symbols) {
+/// channels, next to it, reusing `packedWeights` when another block size
+/// already packed the same filter; nothing if its values cannot be read.
+std::optional<PackedFilter>
+createPackedFilter(memref::GlobalOp global, int64_t block, bool withCorrections,
+                   memref::GlobalOp packedWeights, SymbolTable &symbols) {
   std::optional<std::vector<int8_t>> values =
       qe::getInt8sFromAttr(*global.getInitialValue());
   MemRefType type = global.getType();
@@ -187,13 +189,15 @@ std::optional<PackedFilter> createPackedFilter(memref::GlobalOp global,
     symbols.insert(newGlobal); // renames on a clash
     return newGlobal;
   };
-  PackedFilter packed;
-  SmallVector<int64_t> packedShape(shape.drop_back(2));
-  packedShape.append({(channels + 3) / 4, outputs * 4});
-  std::vector<int8_t> bytes = quant_eval::numerics::packForDotProducts(
-      *values, outer, channels, outputs);
-  packed.weights = makeGlobal("_dot4", packedShape, IntegerType::get(ctx, 8),
-                              ArrayRef<int8_t>(bytes));
+  PackedFilter packed{packedWeights, {}};
+  if (!packed.weights) {
+    SmallVector<int64_t> packedShape(shape.drop_back(2));
+    packedShape.append({(channels + 3) / 4, outputs * 4});
+    std::vector<int8_t> bytes = quant_eval::numerics::packForDotProducts(
+        *values, outer, channels, outputs);
+    packed.weights = makeGlobal("_dot4", packedShape, IntegerType::get(ctx, 8),
+                                ArrayRef<int8_t>(bytes));
+  }
   if (withCorrections) {
     SmallVector<int64_t> corrShape(shape.drop_back(2));
     corrShape.append({channels / block, outputs});
@@ -443,16 +447,18 @@ struct ContractionToDot : OpRewritePattern<vector::ContractionOp> {
     // vpdpbusd adds 128 * sum(w) to every column: precomputed with the
     // packed filter, else one more dot product of 128s per group.
     if (dot.unsignedLhs) {
+      // The corrections are per tile of `channels`: index c / channels.
+      SmallVector<Value> at(packedIndices);
+      if (packed)
+        at[at.size() - 2] = arith::DivUIOp::create(
+            rewriter, loc, packedIndices[packedIndices.size() - 2],
+            index(channels));
       for (const Block &b : blocks) {
         if (!packed) {
           corrections.push_back(splat(b.laneType, APInt(32, 0)));
           continue;
         }
-        SmallVector<Value> at(packedIndices);
-        at[at.size() - 2] = arith::DivUIOp::create(
-            rewriter, loc, packedIndices[packedIndices.size() - 2],
-            index(channels));
-        at.back() = offset(at.back(), b.offset);
+        at.back() = offset(packedIndices.back(), b.offset);
         corrections.push_back(vector::LoadOp::create(rewriter, loc, b.laneType,
                                                      correctionBase, at));
       }
@@ -520,7 +526,9 @@ struct LowerInt8ContractionsPass
     // channel block; the contractions then load from the packed copies.
     SymbolTable symbols(module);
     PackedFilterMap packedFilters;
-    SmallVector<memref::GlobalOp> replaced;
+    // Each filter's packed weights, whatever the channel blocks its tiles
+    // read (those only change the offset corrections).
+    llvm::MapVector<Operation *, memref::GlobalOp> packedWeights;
     module.walk([&](vector::ContractionOp op) {
       auto operands = matchInt8Contraction(op, *dot);
       if (!operands)
@@ -531,10 +539,11 @@ struct LowerInt8ContractionsPass
           getConstantWeightGlobal(operands->second.getIn(), channels);
       if (!global || packedFilters.count({global.getOperation(), channels}))
         return;
-      if (std::optional<PackedFilter> packed =
-              createPackedFilter(global, channels, dot->unsignedLhs, symbols)) {
+      if (std::optional<PackedFilter> packed = createPackedFilter(
+              global, channels, dot->unsignedLhs,
+              packedWeights.lookup(global.getOperation()), symbols)) {
         packedFilters[{global.getOperation(), channels}] = *packed;
-        replaced.push_back(global);
+        packedWeights[global.getOperation()] = packed->weights;
       }
     });
 
@@ -544,9 +553,9 @@ struct LowerInt8ContractionsPass
       return signalPassFailure();
     // The original filters, once only the packed copies are read, would
     // double the model's weights in the binary.
-    for (memref::GlobalOp global : replaced)
-      if (SymbolTable::symbolKnownUseEmpty(global, module))
-        symbols.erase(global);
+    for (auto [original, packed] : packedWeights)
+      if (SymbolTable::symbolKnownUseEmpty(original, module))
+        symbols.erase(original);
   }
 };
 } // namespace

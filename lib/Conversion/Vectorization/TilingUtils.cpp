@@ -72,6 +72,11 @@ mlir::qe::tileWithLoops(RewriterBase &rewriter, linalg::LinalgOp op,
   return tiled->tiledOps;
 }
 
+bool mlir::qe::isInBoundsMinorIdentityRead(vector::TransferReadOp read) {
+  return !read.getMask() && read.getPermutationMap().isMinorIdentity() &&
+         llvm::all_of(read.getInBoundsValues(), [](bool b) { return b; });
+}
+
 bool mlir::qe::vectorizeInPlace(RewriterBase &rewriter, linalg::LinalgOp op,
                                 bool createNamedContraction) {
   rewriter.setInsertionPoint(op);

@@ -6,6 +6,7 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/PatternMatch.h"
 
 #include <cstdint>
@@ -42,6 +43,11 @@ inline constexpr llvm::StringLiteral kParallelTileAttr = "qe.parallel_tile";
 FailureOr<SmallVector<Operation *>>
 tileWithLoops(RewriterBase &rewriter, linalg::LinalgOp op,
               ArrayRef<int64_t> sizes, ArrayRef<int64_t> interchange = {});
+
+/// Whether `read` needs nothing but its indices: unmasked, in bounds in
+/// every dimension, reading the trailing dimensions of its source in order
+/// (a minor identity map).
+bool isInBoundsMinorIdentityRead(vector::TransferReadOp read);
 
 /// Vectorizes `op` in place (static shapes); false leaves it unchanged.
 /// `createNamedContraction` emits vector.contract for contractions.

@@ -198,3 +198,34 @@ func.func @unknown_offset(%x: vector<4xi8>, %c: index, %acc: vector<16xi32>) -> 
        %xe, %we, %acc : vector<4xi32>, vector<4x16xi32> into vector<16xi32>
   return %0 : vector<16xi32>
 }
+
+// -----
+
+// One filter read by tiles of 8 and of 4 input channels: one packed copy
+// of the weights, offsets for each tile size, and the original goes once.
+// VNNI-NOT: @shared :
+// VNNI: memref.global "private" constant @shared_dot4 : memref<2x64xi8>
+// VNNI-NOT: _dot4 :
+// VNNI-DAG: memref.global "private" constant @shared_dot4_offsets8 : memref<1x16xi32>
+// VNNI-DAG: memref.global "private" constant @shared_dot4_offsets4 : memref<2x16xi32>
+// VNNI-LABEL: func @shared_filter
+// VNNI-COUNT-2: memref.get_global @shared_dot4 :
+memref.global "private" constant @shared : memref<8x16xi8> = dense<1>
+func.func @shared_filter(%x8: vector<8xi8>, %x4: vector<4xi8>, %acc: vector<16xi32>) -> (vector<16xi32>, vector<16xi32>) {
+  %c0 = arith.constant 0 : index
+  %c0_i8 = arith.constant 0 : i8
+  %g = memref.get_global @shared : memref<8x16xi8>
+  %w8 = vector.transfer_read %g[%c0, %c0], %c0_i8 {in_bounds = [true, true]} : memref<8x16xi8>, vector<8x16xi8>
+  %w4 = vector.transfer_read %g[%c0, %c0], %c0_i8 {in_bounds = [true, true]} : memref<8x16xi8>, vector<4x16xi8>
+  %x8e = arith.extsi %x8 : vector<8xi8> to vector<8xi32>
+  %w8e = arith.extsi %w8 : vector<8x16xi8> to vector<8x16xi32>
+  %x4e = arith.extsi %x4 : vector<4xi8> to vector<4xi32>
+  %w4e = arith.extsi %w4 : vector<4x16xi8> to vector<4x16xi32>
+  %0 = vector.contract {indexing_maps = [affine_map<(f, c) -> (c)>, affine_map<(f, c) -> (c, f)>, affine_map<(f, c) -> (f)>],
+                        iterator_types = ["parallel", "reduction"], kind = #vector.kind<add>}
+       %x8e, %w8e, %acc : vector<8xi32>, vector<8x16xi32> into vector<16xi32>
+  %1 = vector.contract {indexing_maps = [affine_map<(f, c) -> (c)>, affine_map<(f, c) -> (c, f)>, affine_map<(f, c) -> (f)>],
+                        iterator_types = ["parallel", "reduction"], kind = #vector.kind<add>}
+       %x4e, %w4e, %acc : vector<4xi32>, vector<4x16xi32> into vector<16xi32>
+  return %0, %1 : vector<16xi32>, vector<16xi32>
+}
