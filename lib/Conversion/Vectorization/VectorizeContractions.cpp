@@ -73,26 +73,34 @@ void rewriteConstantFilterToHWCF(IRRewriter &rewriter,
     rewriteFilterToHWCF(rewriter, op, qe::getConstantInt8s(filter));
 }
 
-/// The constant that fills `init` (a linalg.fill, or a generic without
-/// inputs yielding a constant, seen through a tensor.expand_shape), or
-/// nothing.
+/// The constant that fills `tensor`: the scalar of a linalg.fill, or what a
+/// generic without inputs yields (a fill in generic form); nothing
+/// otherwise.
+TypedAttr getFillValue(Value tensor) {
+  Attribute value;
+  if (auto fill = tensor.getDefiningOp<linalg::FillOp>()) {
+    if (matchPattern(fill.getInputs()[0], m_Constant(&value)))
+      return dyn_cast<TypedAttr>(value);
+    return {};
+  }
+  auto generic = tensor.getDefiningOp<linalg::GenericOp>();
+  if (!generic || generic.getNumDpsInputs() != 0 ||
+      generic.getNumResults() != 1 ||
+      !llvm::hasSingleElement(generic.getBody()->getOperations()))
+    return {};
+  if (matchPattern(generic.getBody()->getTerminator()->getOperand(0),
+                   m_Constant(&value)))
+    return dyn_cast<TypedAttr>(value);
+  return {};
+}
+
+/// The integer that fills `init` (getFillValue, seen through a
+/// tensor.expand_shape), or nothing.
 std::optional<APInt> getFillConstant(Value init) {
   if (auto expand = init.getDefiningOp<tensor::ExpandShapeOp>())
     init = expand.getSrc();
-  APInt value;
-  if (auto fill = init.getDefiningOp<linalg::FillOp>()) {
-    if (matchPattern(fill.getInputs()[0], m_ConstantInt(&value)))
-      return value;
-    return std::nullopt;
-  }
-  auto generic = init.getDefiningOp<linalg::GenericOp>();
-  if (!generic || generic.getNumDpsInputs() != 0 ||
-      generic.getNumDpsInits() != 1 ||
-      !llvm::hasSingleElement(generic.getBody()->getOperations()))
-    return std::nullopt;
-  Value yielded = generic.getBody()->getTerminator()->getOperand(0);
-  if (matchPattern(yielded, m_ConstantInt(&value)))
-    return value;
+  if (auto value = dyn_cast_if_present<IntegerAttr>(getFillValue(init)))
+    return value.getValue();
   return std::nullopt;
 }
 
@@ -112,10 +120,9 @@ std::optional<APInt> getFillConstant(Value init) {
 /// The init is usually a fill of 0: then the new init is a broadcast of the
 /// constant `fill - zx * sum(w)` per channel, which the tiles below read
 /// directly (forwardConstantInits), rather than filled and read back. A
-/// trailing
-/// unit channel dimension (a depthwise multiplier of 1) is left out of that
-/// computation and expanded back, or it would be vectorized one element at
-/// a time.
+/// trailing unit channel dimension (a depthwise multiplier of 1) is left out
+/// of that computation and expanded back, or it would be vectorized one
+/// element at a time.
 LogicalResult dropZeroPoints(
     IRRewriter &rewriter, linalg::LinalgOp op, Value weights, Value inputZp,
     Value weightZp, int64_t channelRank,
@@ -422,24 +429,15 @@ std::optional<ChannelConstant> getChannelConstant(Value tensor) {
     if (auto expand = collapse.getSrc().getDefiningOp<tensor::ExpandShapeOp>())
       if (expand.getSrc().getType() == collapse.getType())
         tensor = expand.getSrc();
-  Attribute value;
-  if (auto fill = tensor.getDefiningOp<linalg::FillOp>()) {
-    if (matchPattern(fill.getInputs()[0], m_Constant(&value)))
-      return ChannelConstant{cast<TypedAttr>(value), {}};
-    return std::nullopt;
-  }
+  if (TypedAttr splat = getFillValue(tensor))
+    return ChannelConstant{splat, {}};
   auto generic = tensor.getDefiningOp<linalg::GenericOp>();
-  if (!generic || generic.getNumDpsInputs() > 1 ||
+  if (!generic || generic.getNumDpsInputs() != 1 ||
       generic.getNumResults() != 1 ||
       !llvm::hasSingleElement(generic.getBody()->getOperations()))
     return std::nullopt;
   Block *body = generic.getBody();
   Value yielded = body->getTerminator()->getOperand(0);
-  if (generic.getNumDpsInputs() == 0) {
-    if (matchPattern(yielded, m_Constant(&value)))
-      return ChannelConstant{cast<TypedAttr>(value), {}};
-    return std::nullopt;
-  }
   Value input = generic.getDpsInputs()[0];
   auto inputType = dyn_cast<RankedTensorType>(input.getType());
   SmallVector<AffineMap> maps = generic.getIndexingMapsArray();
@@ -507,9 +505,7 @@ void forwardConstantInits(func::FuncOp func, IRRewriter &rewriter) {
         for (OpOperand &use : carried.getUses()) {
           Operation *user = use.getOwner();
           if (auto read = dyn_cast<vector::TransferReadOp>(user)) {
-            if (read.getMask() || !read.getPermutationMap().isMinorIdentity() ||
-                !llvm::all_of(read.getInBoundsValues(),
-                              [](bool b) { return b; }) ||
+            if (!qe::isInBoundsMinorIdentityRead(read) ||
                 !readsUnwrittenSlice(read, root)) {
               onlyCarried = false;
               break;
