@@ -42,6 +42,18 @@ import shutil
 if shutil.which("aarch64-linux-gnu-gcc") and shutil.which("qemu-aarch64"):
     config.available_features.add("aarch64-cross")
 
+# x86 code built for a named CPU runs only where the host has its features.
+try:
+    with open("/proc/cpuinfo") as cpuinfo:
+        flags = next((l.split(":", 1)[1].split() for l in cpuinfo
+                      if l.startswith("flags")), [])
+except OSError:
+    flags = []
+if "avx2" in flags and "fma" in flags:
+    config.available_features.add("host-avx2")
+if "avx512bw" in flags:
+    config.available_features.add("host-avx512bw")
+
 # ONNX's node conformance tests come from Debian's libonnx-testdata.
 if os.path.isdir("/usr/share/libonnx-testdata/data/node"):
     config.available_features.add("onnx-testdata")

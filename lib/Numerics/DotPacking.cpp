@@ -1,4 +1,4 @@
-//===- DotPacking.cpp - Weight layouts for 4-way byte dot products --------===//
+//===- DotPacking.cpp - Weight layouts for dot-product instructions -------===//
 
 #include "quant-eval/Numerics/DotPacking.h"
 
@@ -15,15 +15,15 @@ bool validShape(const std::vector<int8_t> &weights, int64_t outer,
 
 std::vector<int8_t> packForDotProducts(const std::vector<int8_t> &weights,
                                        int64_t outer, int64_t channels,
-                                       int64_t outputs) {
-  if (!validShape(weights, outer, channels, outputs, 1))
+                                       int64_t outputs, int64_t group) {
+  if (!validShape(weights, outer, channels, outputs, 1) || group <= 0)
     return {};
-  int64_t groups = (channels + 3) / 4;
-  std::vector<int8_t> packed(outer * groups * outputs * 4, 0);
+  int64_t groups = (channels + group - 1) / group;
+  std::vector<int8_t> packed(outer * groups * outputs * group, 0);
   for (int64_t o = 0; o < outer; ++o)
     for (int64_t c = 0; c < channels; ++c)
       for (int64_t f = 0; f < outputs; ++f)
-        packed[((o * groups + c / 4) * outputs + f) * 4 + c % 4] =
+        packed[((o * groups + c / group) * outputs + f) * group + c % group] =
             weights[(o * channels + c) * outputs + f];
   return packed;
 }

@@ -185,9 +185,10 @@ def LowerInt8Contractions : Pass<"qe-lower-int8-contractions", "ModuleOp"> {
     `vector.contract` of sign-extended i8 operands, `[1, W, C] x [C, F] ->
     [1, W, F]` in i32. Lowered as it is, every MAC is a 32-bit multiply and
     add, and int8 code ran slower than f32 here. This pass rewrites such
-    contractions, when F is a multiple of 4, into the target's 4-way
-    dot-product instruction (a last group of fewer than 4 input channels,
-    as in an RGB stem, is padded with zero weights):
+    contractions, when F is a multiple of 4, into the target's dot-product
+    instruction, which sums the products of a group of input channels in
+    each i32 lane (a last group of fewer input channels, as in an RGB stem,
+    is padded with zero weights):
 
     - x86 with AVX512-VNNI: `vpdpbusd` on zmm (16 lanes x 4 MACs), or on ymm
       with AVX-VNNI. It multiplies unsigned by signed bytes, so the
@@ -195,30 +196,35 @@ def LowerInt8Contractions : Pass<"qe-lower-int8-contractions", "ModuleOp"> {
       subtracted: the result is exact.
     - AArch64 with the dot-product extension: `sdot` (4 lanes x 4 MACs),
       signed by signed.
+    - x86 without VNNI: `pmaddwd` on pairs of input channels sign-extended
+      to i16 (16 lanes x 2 MACs with AVX-512BW, 8 with AVX2, 4 with SSE2,
+      which every x86-64 has), followed by an i32 add. It is exact for
+      bytes (`2 * 128 * 128` fits in i32). `pmaddubsw`, which takes bytes
+      directly, is not used: its i16 pair sums saturate.
 
     Output channels go in blocks of the widest instruction that fits (24 =
     16 + 8 lanes with AVX-512, using the 256-bit vpdpbusd for the rest; 4
-    lanes at least). Each output column's 4 activations of a group of 4
-    input channels are broadcast as one 32-bit word (loaded from memory
-    when the tile is a plain `vector.transfer_read`). The dot instruction needs, for each
-    output channel in its lanes, the weights of those 4 input channels in
-    adjacent bytes:
+    lanes at least). Each output column's activations of a group of input
+    channels (4 bytes, or 2 i16) are broadcast as one 32-bit word (loaded
+    from memory when the tile is a plain `vector.transfer_read`). The dot
+    instruction needs, for each output channel in its lanes, the weights of
+    those input channels adjacent:
 
     - Weights read from a constant `memref.global` `[..., C, F]` (the
       filters of a bufferized model), at a channel index that is a multiple
       of the tile's C, are repacked at compile time into a new global
-      `[..., ceil(C/4), F*4]` (`<name>_dot4`): one load per group and lane
-      block.
+      `[..., ceil(C/4), F*4]` (`<name>_dot4`; for pmaddwd `[..., ceil(C/2),
+      F*2]` in i16, `<name>_dot2`): one load per group and lane block.
       For vpdpbusd, `128 * sum(w)` of each tile's channels is precomputed
       too (`<name>_dot4_offsets<C>`, `[..., C'/C, F]` in i32). Filters that
       nothing else reads are removed.
     - Other weights are interleaved in the loop with three shuffles per
-      group and lane block, and `128 * sum(w)` comes from one more
-      `vpdpbusd` of 128s per group.
+      group and lane block (one and a sign extension for pairs), and
+      `128 * sum(w)` comes from one more `vpdpbusd` of 128s per group.
 
     The target comes from `qe.target_features` and the module's triple
-    (`qe-annotate-target`), or from `isa`. Other contractions are left to
-    the default lowering.
+    (`qe-annotate-target`; an x86-64 triple without features means SSE2),
+    or from `isa`. Other contractions are left to the default lowering.
   }];
   let dependentDialects = [
     "::mlir::vector::VectorDialect",
@@ -229,7 +235,7 @@ def LowerInt8Contractions : Pass<"qe-lower-int8-contractions", "ModuleOp"> {
   let options = [
     Option<"isa", "isa", "std::string", /*default=*/"\"auto\"",
            "auto (from the module's target), avx512-vnni, avx-vnni, "
-           "neon-dotprod or none">
+           "neon-dotprod, avx512bw, avx2, sse2 or none">
   ];
 }
 
@@ -401,7 +407,9 @@ def AnnotateTarget : Pass<"qe-annotate-target", "ModuleOp"> {
     Sets `llvm.target_triple` (and `qe.target_cpu`, `qe.target_features` for
     the object emitter) on the module, and `llvm.emit_c_interface` on every
     public function so that runners call them through `_mlir_ciface_*`
-    wrappers with memref descriptors. Empty options mean the host.
+    wrappers with memref descriptors. Empty options mean the host. An x86
+    `cpu` given without `features` gets that CPU's features (`cpu=haswell`
+    means AVX2 and FMA to the passes that read them).
   }];
   let options = [
     Option<"targetTriple", "target-triple", "std::string", /*default=*/"\"\"",

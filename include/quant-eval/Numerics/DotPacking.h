@@ -1,13 +1,13 @@
-//===- DotPacking.h - Weight layouts for 4-way byte dot products -*- C++
-//-*-===//
+//===- DotPacking.h - Weight layouts for dot products -----------*- C++ -*-===//
 //
 // x86 vpdpbusd and AArch64 sdot add, in each 32-bit lane, the products of
-// four adjacent bytes of one operand with four adjacent bytes of the other.
-// For a convolution or matmul tile, one operand is the broadcast 4 input
-// channels of an activation, the other the weights of those 4 input channels
-// for each output channel in the lanes. Packing the weights so that these
-// come from one contiguous load, once at compile time, keeps the shuffles out
-// of the inner loop.
+// four adjacent bytes of one operand with four adjacent bytes of the other;
+// x86 pmaddwd (SSE2, AVX2, AVX-512BW) those of two adjacent i16 values.
+// For a convolution or matmul tile, one operand is the broadcast group of
+// input channels of an activation, the other the weights of those input
+// channels for each output channel in the lanes. Packing the weights so that
+// these come from one contiguous load, once at compile time, keeps the shuffles
+// out of the inner loop.
 //
 //===----------------------------------------------------------------------===//
 
@@ -20,15 +20,17 @@
 namespace quant_eval::numerics {
 
 /// The filter `weights`, row-major [outer, channels, outputs] (e.g. HWCF
-/// with outer = H * W), repacked as [outer, groups, outputs, 4] with
-/// groups = ceil(channels / 4): the weight of input channel c and output f
-/// lands at ((o * groups + c / 4) * outputs + f) * 4 + c % 4, and the bytes
-/// of channels past the last (a 3-channel image's fourth) are 0. `weights`
-/// must hold outer * channels * outputs values; otherwise the result is
-/// empty.
+/// with outer = H * W), repacked for dot products over `group` adjacent
+/// input channels (4 bytes for vpdpbusd and sdot, 2 for pmaddwd once
+/// widened to i16) as [outer, groups, outputs, group] with groups =
+/// ceil(channels / group): the weight of input channel c and output f lands
+/// at ((o * groups + c / group) * outputs + f) * group + c % group, and the
+/// values of channels past the last (a 3-channel image's fourth) are 0.
+/// `weights` must hold outer * channels * outputs values and `group` be
+/// positive; otherwise the result is empty.
 std::vector<int8_t> packForDotProducts(const std::vector<int8_t> &weights,
                                        int64_t outer, int64_t channels,
-                                       int64_t outputs);
+                                       int64_t outputs, int64_t group = 4);
 
 /// What vpdpbusd adds when the signed activations x enter it as the
 /// unsigned bytes x + 128: 128 times the sum of the weights of each run of

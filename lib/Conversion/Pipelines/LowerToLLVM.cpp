@@ -10,6 +10,7 @@
 #include "llvm/Support/raw_ostream.h"
 #include "llvm/TargetParser/Host.h"
 #include "llvm/TargetParser/Triple.h"
+#include "llvm/TargetParser/X86TargetParser.h"
 
 namespace mlir::qe {
 #define GEN_PASS_DEF_ANNOTATETARGET
@@ -47,6 +48,16 @@ struct AnnotateTargetPass
         joined += (joined.empty() ? "" : ",") +
                   std::string(f.second ? "+" : "-") + f.first().str();
       targetFeatures = joined;
+    }
+    // An x86 CPU named without features (cpu=haswell) has the features of
+    // that CPU: the passes choosing vector widths and dot-product
+    // instructions read them here, not from the CPU name.
+    if (targetFeatures.empty() && !cpu.empty() &&
+        llvm::Triple(triple).isX86() &&
+        llvm::X86::parseArchX86(cpu) != llvm::X86::CK_None) {
+      SmallVector<StringRef> cpuFeatures;
+      llvm::X86::getFeaturesForCPU(cpu, cpuFeatures, /*NeedPlus=*/true);
+      targetFeatures = llvm::join(cpuFeatures, ",");
     }
     module->setAttr(LLVM::LLVMDialect::getTargetTripleAttrName(),
                     b.getStringAttr(triple));

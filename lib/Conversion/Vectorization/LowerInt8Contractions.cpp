@@ -2,13 +2,15 @@
 //
 // A vectorized integer convolution tile multiplies sign-extended bytes in
 // 32 bits: one MAC per lane and instruction, slower than f32 FMAs. CPUs have
-// 4-way byte dot products (x86 vpdpbusd, AArch64 sdot) that do four MACs
-// per 32-bit lane; this pass emits them.
+// dot products that do several MACs per 32-bit lane: 4-way byte dot
+// products (x86 vpdpbusd, AArch64 sdot) and, on every x86 without VNNI,
+// pmaddwd over pairs of i16; this pass emits them.
 //
-// The instruction wants the four input channels of each output channel in
-// adjacent bytes. Weights read from a constant global are repacked that way
-// once, here, into a new global; other weights are interleaved with
-// shuffles in the loop, which cost about as much as the dot products.
+// The instruction wants the input channels of a group (4 bytes, or 2 i16)
+// of each output channel adjacent. Weights read from a constant global are
+// repacked that way once, here, into a new global; other weights are
+// interleaved with shuffles in the loop, which cost about as much as the
+// dot products.
 //
 //===----------------------------------------------------------------------===//
 
@@ -41,8 +43,8 @@ using namespace mlir;
 
 namespace {
 
-/// A 4-way byte dot-product instruction: `lanes` i32 accumulators, each
-/// adding four byte products.
+/// A dot-product instruction of `lanes` i32 lanes, each adding the products
+/// of a group of input channels.
 struct DotWidth {
   int64_t lanes;
   StringRef intrinsic;
@@ -52,10 +54,20 @@ struct DotWidth {
 /// are covered by the widest that fit (24 = 16 + 8 with AVX-512).
 struct DotInstruction {
   SmallVector<DotWidth> widths;
+  /// Input channels per lane: 4 bytes (vpdpbusd, sdot) or 2 i16 (pmaddwd,
+  /// whose operands are the bytes sign-extended).
+  int64_t group;
   /// vpdpbusd multiplies unsigned (first) by signed (second) bytes.
   bool unsignedLhs;
+  /// vpdpbusd and sdot add into their accumulator operand; pmaddwd returns
+  /// the lane sums, added to the accumulator after.
+  bool accumulates;
 
   int64_t narrowest() const { return widths.back().lanes; }
+  /// The type of the instruction's operands: bytes, or i16 for pairs.
+  Type elementType(MLIRContext *ctx) const {
+    return IntegerType::get(ctx, 32 / group);
+  }
 };
 
 std::optional<DotInstruction> selectInstruction(StringRef isa) {
@@ -63,13 +75,37 @@ std::optional<DotInstruction> selectInstruction(StringRef isa) {
     return DotInstruction{{{16, "llvm.x86.avx512.vpdpbusd.512"},
                            {8, "llvm.x86.avx512.vpdpbusd.256"},
                            {4, "llvm.x86.avx512.vpdpbusd.128"}},
+                          4,
+                          true,
                           true};
   if (isa == "avx-vnni")
     return DotInstruction{{{8, "llvm.x86.avx512.vpdpbusd.256"},
                            {4, "llvm.x86.avx512.vpdpbusd.128"}},
+                          4,
+                          true,
                           true};
   if (isa == "neon-dotprod")
-    return DotInstruction{{{4, "llvm.aarch64.neon.sdot.v4i32.v16i8"}}, false};
+    return DotInstruction{
+        {{4, "llvm.aarch64.neon.sdot.v4i32.v16i8"}}, 4, false, true};
+  // pmaddwd: i16 x i16 pairs summed in i32, exact for sign-extended bytes
+  // (|2 * 128 * 128| fits). pmaddubsw would take bytes directly, 4 MACs per
+  // lane in two steps, but saturates its i16 pair sums (255 * 127 * 2 >
+  // 32767), so it is not used.
+  if (isa == "avx512bw")
+    return DotInstruction{{{16, "llvm.x86.avx512.pmaddw.d.512"},
+                           {8, "llvm.x86.avx2.pmadd.wd"},
+                           {4, "llvm.x86.sse2.pmadd.wd"}},
+                          2,
+                          false,
+                          false};
+  if (isa == "avx2")
+    return DotInstruction{
+        {{8, "llvm.x86.avx2.pmadd.wd"}, {4, "llvm.x86.sse2.pmadd.wd"}},
+        2,
+        false,
+        false};
+  if (isa == "sse2")
+    return DotInstruction{{{4, "llvm.x86.sse2.pmadd.wd"}}, 2, false, false};
   return std::nullopt;
 }
 
@@ -78,10 +114,11 @@ std::string isaOfModule(ModuleOp module) {
   auto features = module->getAttrOfType<StringAttr>("qe.target_features");
   auto triple = module->getAttrOfType<StringAttr>(
       LLVM::LLVMDialect::getTargetTripleAttrName());
-  if (!features || !triple)
+  if (!triple)
     return "none";
   SmallVector<StringRef> list;
-  features.getValue().split(list, ',');
+  if (features)
+    features.getValue().split(list, ',');
   auto has = [&](StringRef f) {
     return llvm::is_contained(list, ("+" + f).str());
   };
@@ -91,6 +128,13 @@ std::string isaOfModule(ModuleOp module) {
       return "avx512-vnni";
     if (has("avxvnni"))
       return "avx-vnni";
+    if (has("avx512bw"))
+      return "avx512bw";
+    if (has("avx2"))
+      return "avx2";
+    // Every x86-64 CPU has SSE2.
+    if (has("sse2") || t.getArch() == llvm::Triple::x86_64)
+      return "sse2";
   }
   if (t.isAArch64() && has("dotprod"))
     return "neon-dotprod";
@@ -120,9 +164,11 @@ bool isPlainRead(vector::TransferReadOp read) {
 
 /// The constant global that `weights` (a contraction's [C, F] operand
 /// before sign extension) is read from, with `channels` = C, when the
-/// weights can come from a packed copy: a plain read of a global [..., C',
-/// F'] at a channel index that is a multiple of C.
-memref::GlobalOp getConstantWeightGlobal(Value weights, int64_t channels) {
+/// weights can come from a copy packed in groups of `group` channels: a
+/// plain read of a global [..., C', F'] at a channel index that is a
+/// multiple of C.
+memref::GlobalOp getConstantWeightGlobal(Value weights, int64_t channels,
+                                         int64_t group) {
   auto read = weights.getDefiningOp<vector::TransferReadOp>();
   if (!read || !isPlainRead(read))
     return {};
@@ -135,10 +181,10 @@ memref::GlobalOp getConstantWeightGlobal(Value weights, int64_t channels) {
   if (!global || !global.getConstant() || !global.getInitialValue() ||
       !type.hasStaticShape() || type.getRank() < 2)
     return {};
-  // A tile whose channels end in a partial group of 4 must be the whole
-  // channel range: the packed filter pads only the last group.
+  // A tile whose channels end in a partial group must be the whole channel
+  // range: the packed filter pads only the last group.
   int64_t all = type.getDimSize(type.getRank() - 2);
-  if (all % channels != 0 || (channels % 4 != 0 && channels != all))
+  if (all % channels != 0 || (channels % group != 0 && channels != all))
     return {};
   ValueRange indices = read.getIndices();
   if (!isMultipleOf(indices[indices.size() - 2], channels))
@@ -147,8 +193,9 @@ memref::GlobalOp getConstantWeightGlobal(Value weights, int64_t channels) {
 }
 
 /// A constant filter global [..., C, F] repacked for the dot products
-/// (numerics::packForDotProducts) as [..., ceil(C/4), F*4], and for vpdpbusd
-/// the offset corrections of each run of `block` input channels, [..., C/block,
+/// (numerics::packForDotProducts) as [..., ceil(C/g), F*g] in groups of g
+/// channels (bytes for g = 4, i16 for pmaddwd's pairs), and for vpdpbusd the
+/// offset corrections of each run of `block` input channels, [..., C/block,
 /// F] in i32.
 struct PackedFilter {
   memref::GlobalOp weights;
@@ -160,9 +207,11 @@ using PackedFilterMap =
 /// Creates the packed globals for `global` read in blocks of `block` input
 /// channels, next to it, reusing `packedWeights` when another block size
 /// already packed the same filter; nothing if its values cannot be read.
-std::optional<PackedFilter>
-createPackedFilter(memref::GlobalOp global, int64_t block, bool withCorrections,
-                   memref::GlobalOp packedWeights, SymbolTable &symbols) {
+std::optional<PackedFilter> createPackedFilter(memref::GlobalOp global,
+                                               int64_t block,
+                                               const DotInstruction &dot,
+                                               memref::GlobalOp packedWeights,
+                                               SymbolTable &symbols) {
   std::optional<std::vector<int8_t>> values =
       qe::getInt8sFromAttr(*global.getInitialValue());
   MemRefType type = global.getType();
@@ -191,14 +240,24 @@ createPackedFilter(memref::GlobalOp global, int64_t block, bool withCorrections,
   };
   PackedFilter packed{packedWeights, {}};
   if (!packed.weights) {
+    int64_t group = dot.group;
     SmallVector<int64_t> packedShape(shape.drop_back(2));
-    packedShape.append({(channels + 3) / 4, outputs * 4});
+    packedShape.append({(channels + group - 1) / group, outputs * group});
     std::vector<int8_t> bytes = quant_eval::numerics::packForDotProducts(
-        *values, outer, channels, outputs);
-    packed.weights = makeGlobal("_dot4", packedShape, IntegerType::get(ctx, 8),
-                                ArrayRef<int8_t>(bytes));
+        *values, outer, channels, outputs, group);
+    std::string suffix = ("_dot" + Twine(group)).str();
+    if (group == 4) {
+      packed.weights = makeGlobal(suffix, packedShape, IntegerType::get(ctx, 8),
+                                  ArrayRef<int8_t>(bytes));
+    } else {
+      // pmaddwd's operands, widened here once rather than per load.
+      std::vector<int16_t> words(bytes.begin(), bytes.end());
+      packed.weights =
+          makeGlobal(suffix, packedShape, IntegerType::get(ctx, 16),
+                     ArrayRef<int16_t>(words));
+    }
   }
-  if (withCorrections) {
+  if (dot.unsignedLhs) {
     SmallVector<int64_t> corrShape(shape.drop_back(2));
     corrShape.append({channels / block, outputs});
     std::vector<int32_t> sums = quant_eval::numerics::unsignedOffsetCorrections(
@@ -272,17 +331,19 @@ struct ContractionToDot : OpRewritePattern<vector::ContractionOp> {
     int64_t width = columns ? lhsType.getDimSize(0) : 1,
             channels = lhsType.getShape().back(),
             outputs = rhsType.getDimSize(1);
-    // A last group of fewer than 4 channels (an RGB stem's 3) is padded
-    // with zero weights, which cancel whatever activations fill it.
-    int64_t groups = (channels + 3) / 4;
+    // A last group of fewer channels (an RGB stem's 3 of 4) is padded with
+    // zero weights, which cancel whatever activations fill it.
+    int64_t g = dot.group;
+    int64_t groups = (channels + g - 1) / g;
 
     Location loc = op.getLoc();
     Type i8 = rewriter.getI8Type(), i32 = rewriter.getI32Type();
+    Type operandElement = dot.elementType(rewriter.getContext());
     // The output channels in blocks of the widest instruction that fits.
     struct Block {
       int64_t offset, lanes;
       StringAttr intrinsic;
-      VectorType laneType, byteType;
+      VectorType laneType, operandType;
     };
     SmallVector<Block> blocks;
     for (int64_t at = 0; at < outputs;) {
@@ -291,13 +352,18 @@ struct ContractionToDot : OpRewritePattern<vector::ContractionOp> {
       });
       blocks.push_back({at, w.lanes, rewriter.getStringAttr(w.intrinsic),
                         VectorType::get({w.lanes}, i32),
-                        VectorType::get({4 * w.lanes}, i8)});
+                        VectorType::get({g * w.lanes}, operandElement)});
       at += w.lanes;
     }
     auto call = [&](const Block &b, Value acc, Value x, Value w) -> Value {
-      return LLVM::CallIntrinsicOp::create(rewriter, loc, b.laneType,
-                                           b.intrinsic, ValueRange{acc, x, w})
-          .getResult(0);
+      if (dot.accumulates)
+        return LLVM::CallIntrinsicOp::create(rewriter, loc, b.laneType,
+                                             b.intrinsic, ValueRange{acc, x, w})
+            .getResult(0);
+      Value sums = LLVM::CallIntrinsicOp::create(rewriter, loc, b.laneType,
+                                                 b.intrinsic, ValueRange{x, w})
+                       .getResult(0);
+      return arith::AddIOp::create(rewriter, loc, acc, sums);
     };
     auto index = [&](int64_t v) -> Value {
       return arith::ConstantIndexOp::create(rewriter, loc, v);
@@ -311,13 +377,14 @@ struct ContractionToDot : OpRewritePattern<vector::ContractionOp> {
       return arith::ConstantOp::create(rewriter, loc,
                                        DenseElementsAttr::get(type, value));
     };
-    Value zeroBytes = splat(VectorType::get({4}, i8), APInt(8, 0));
+    VectorType groupBytes = VectorType::get({g}, i8);
+    Value zeroBytes = splat(groupBytes, APInt(8, 0));
 
-    // The 4 activations of group `group` in column `x`, as one 32-bit word.
-    // Read from memory when the tile is a plain read of whole groups: one
-    // broadcast load each.
+    // The activations of group `group` in column `x`, as one 32-bit word (4
+    // bytes, or 2 sign-extended to i16). Read from memory when the tile is a
+    // plain read of whole groups: one broadcast load each.
     auto lhsRead = lhsExt.getIn().getDefiningOp<vector::TransferReadOp>();
-    bool lhsFromMemory = lhsRead && isPlainRead(lhsRead) && channels % 4 == 0;
+    bool lhsFromMemory = lhsRead && isPlainRead(lhsRead) && channels % g == 0;
     SmallVector<Value> rows;
     if (!lhsFromMemory)
       for (int64_t x = 0; x < width; ++x)
@@ -330,23 +397,26 @@ struct ContractionToDot : OpRewritePattern<vector::ContractionOp> {
       Value four;
       if (lhsFromMemory) {
         SmallVector<Value> at(lhsRead.getIndices());
-        at.back() = offset(at.back(), 4 * group);
+        at.back() = offset(at.back(), g * group);
         if (columns)
           at[at.size() - 2] = offset(at[at.size() - 2], x);
-        four = vector::LoadOp::create(rewriter, loc, VectorType::get({4}, i8),
+        four = vector::LoadOp::create(rewriter, loc, groupBytes,
                                       lhsRead.getBase(), at);
       } else {
-        int64_t n = std::min<int64_t>(4, channels - 4 * group);
+        int64_t n = std::min<int64_t>(g, channels - g * group);
         four = vector::ExtractStridedSliceOp::create(
-            rewriter, loc, rows[x], ArrayRef<int64_t>{4 * group},
+            rewriter, loc, rows[x], ArrayRef<int64_t>{g * group},
             ArrayRef<int64_t>{n}, ArrayRef<int64_t>{1});
-        if (n < 4) {
+        if (n < g) {
           SmallVector<int64_t> mask = llvm::to_vector(llvm::seq<int64_t>(n));
-          mask.append(4 - n, n); // element 0 of the zeros
+          mask.append(g - n, n); // element 0 of the zeros
           four =
               vector::ShuffleOp::create(rewriter, loc, four, zeroBytes, mask);
         }
       }
+      if (g != 4)
+        four = arith::ExtSIOp::create(
+            rewriter, loc, VectorType::get({g}, operandElement), four);
       Value word = vector::BitCastOp::create(rewriter, loc,
                                              VectorType::get({1}, i32), four);
       return vector::ExtractOp::create(rewriter, loc, word,
@@ -359,14 +429,14 @@ struct ContractionToDot : OpRewritePattern<vector::ContractionOp> {
       if (dot.unsignedLhs)
         v = arith::XOrIOp::create(rewriter, loc, v,
                                   splat(b.laneType, APInt(32, 0x80808080)));
-      return vector::BitCastOp::create(rewriter, loc, b.byteType, v);
+      return vector::BitCastOp::create(rewriter, loc, b.operandType, v);
     };
 
-    // The weights of group `group` for a block, the 4 input channels of each
-    // output channel adjacent: one load from the packed filter, or three
-    // shuffles of the tile.
+    // The weights of group `group` for a block, the input channels of each
+    // output channel adjacent: one load from the packed filter, or one
+    // shuffle per halving of the group size.
     memref::GlobalOp weightGlobal =
-        getConstantWeightGlobal(rhsExt.getIn(), channels);
+        getConstantWeightGlobal(rhsExt.getIn(), channels, g);
     std::optional<PackedFilter> packed;
     if (weightGlobal) {
       auto it = packedFilters.find({weightGlobal.getOperation(), channels});
@@ -375,9 +445,9 @@ struct ContractionToDot : OpRewritePattern<vector::ContractionOp> {
     }
     SmallVector<Value> packedIndices;
     Value packedBase, correctionBase;
-    // Channel and output indices into the packed filter: c / 4 and f * 4,
-    // exact as c is a multiple of `channels`, itself of 4.
-    Value channelQuads, outputBytes;
+    // Channel and output indices into the packed filter: c / g and f * g,
+    // exact as c is a multiple of `channels`, itself of g.
+    Value channelGroups, outputOffset;
     if (packed) {
       auto rhsRead = rhsExt.getIn().getDefiningOp<vector::TransferReadOp>();
       packedBase =
@@ -389,26 +459,26 @@ struct ContractionToDot : OpRewritePattern<vector::ContractionOp> {
             packed->corrections.getSymName());
       packedIndices.assign(rhsRead.getIndices().begin(),
                            rhsRead.getIndices().end());
-      channelQuads = arith::DivUIOp::create(
-          rewriter, loc, packedIndices[packedIndices.size() - 2], index(4));
-      outputBytes =
-          arith::MulIOp::create(rewriter, loc, packedIndices.back(), index(4));
+      channelGroups = arith::DivUIOp::create(
+          rewriter, loc, packedIndices[packedIndices.size() - 2], index(g));
+      outputOffset =
+          arith::MulIOp::create(rewriter, loc, packedIndices.back(), index(g));
     }
     SmallVector<Value> weightRows;
     if (!packed) {
       for (int64_t k = 0; k < channels; ++k)
         weightRows.push_back(vector::ExtractOp::create(
             rewriter, loc, rhsExt.getIn(), ArrayRef<int64_t>{k}));
-      if (channels % 4 != 0)
-        weightRows.append(4 - channels % 4,
+      if (channels % g != 0)
+        weightRows.append(g - channels % g,
                           splat(VectorType::get({outputs}, i8), APInt(8, 0)));
     }
     auto weights = [&](int64_t group, const Block &b) -> Value {
       if (packed) {
         SmallVector<Value> at(packedIndices);
-        at[at.size() - 2] = offset(channelQuads, group);
-        at.back() = offset(outputBytes, 4 * b.offset);
-        return vector::LoadOp::create(rewriter, loc, b.byteType, packedBase,
+        at[at.size() - 2] = offset(channelGroups, group);
+        at.back() = offset(outputOffset, g * b.offset);
+        return vector::LoadOp::create(rewriter, loc, b.operandType, packedBase,
                                       at);
       }
       // Pairs first (a0 b0 a1 b1 ...), then pairs of pairs (a0 b0 c0 d0 ...).
@@ -419,13 +489,15 @@ struct ContractionToDot : OpRewritePattern<vector::ContractionOp> {
             {2 * i, 2 * i + 1, 2 * b.lanes + 2 * i, 2 * b.lanes + 2 * i + 1});
       }
       SmallVector<Value> slices;
-      for (int64_t k = 0; k < 4; ++k)
+      for (int64_t k = 0; k < g; ++k)
         slices.push_back(vector::ExtractStridedSliceOp::create(
-            rewriter, loc, weightRows[4 * group + k],
+            rewriter, loc, weightRows[g * group + k],
             ArrayRef<int64_t>{b.offset}, ArrayRef<int64_t>{b.lanes},
             ArrayRef<int64_t>{1}));
       Value ab = vector::ShuffleOp::create(rewriter, loc, slices[0], slices[1],
                                            pairMask);
+      if (g == 2)
+        return arith::ExtSIOp::create(rewriter, loc, b.operandType, ab);
       Value cd = vector::ShuffleOp::create(rewriter, loc, slices[2], slices[3],
                                            pairMask);
       return vector::ShuffleOp::create(rewriter, loc, ab, cd, quadMask);
@@ -474,7 +546,7 @@ struct ContractionToDot : OpRewritePattern<vector::ContractionOp> {
         Value w = weights(group, b);
         if (dot.unsignedLhs && !packed)
           corrections[i] =
-              call(b, corrections[i], splat(b.byteType, APInt(8, 0x80)), w);
+              call(b, corrections[i], splat(b.operandType, APInt(8, 0x80)), w);
         for (int64_t x = 0; x < width; ++x) {
           Value &activations = spreads[{x, b.lanes}];
           if (!activations)
@@ -518,7 +590,7 @@ struct LowerInt8ContractionsPass
       module.emitError() << "qe-lower-int8-contractions: unknown isa '"
                          << chosen
                          << "' (expected auto, avx512-vnni, avx-vnni, "
-                            "neon-dotprod or none)";
+                            "neon-dotprod, avx512bw, avx2, sse2 or none)";
       return signalPassFailure();
     }
 
@@ -535,12 +607,12 @@ struct LowerInt8ContractionsPass
         return;
       int64_t channels =
           cast<VectorType>(operands->first.getIn().getType()).getShape().back();
-      memref::GlobalOp global =
-          getConstantWeightGlobal(operands->second.getIn(), channels);
+      memref::GlobalOp global = getConstantWeightGlobal(
+          operands->second.getIn(), channels, dot->group);
       if (!global || packedFilters.count({global.getOperation(), channels}))
         return;
       if (std::optional<PackedFilter> packed = createPackedFilter(
-              global, channels, dot->unsignedLhs,
+              global, channels, *dot,
               packedWeights.lookup(global.getOperation()), symbols)) {
         packedFilters[{global.getOperation(), channels}] = *packed;
         packedWeights[global.getOperation()] = packed->weights;

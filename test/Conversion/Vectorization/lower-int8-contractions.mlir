@@ -1,9 +1,10 @@
 // RUN: quant-opt %s -split-input-file -qe-lower-int8-contractions="isa=avx512-vnni" | FileCheck %s --check-prefix=VNNI
 // RUN: quant-opt %s -split-input-file -qe-lower-int8-contractions="isa=neon-dotprod" | FileCheck %s --check-prefix=SDOT
+// RUN: quant-opt %s -split-input-file -qe-lower-int8-contractions="isa=avx2" | FileCheck %s --check-prefix=PAIRS
 // RUN: quant-opt %s -split-input-file -qe-lower-int8-contractions | FileCheck %s --check-prefix=NONE
 // RUN: not quant-opt %s -qe-lower-int8-contractions="isa=sse9" -o /dev/null 2>&1 | FileCheck %s --check-prefix=BAD
 
-// BAD: error: qe-lower-int8-contractions: unknown isa 'sse9' (expected auto, avx512-vnni, avx-vnni, neon-dotprod or none)
+// BAD: error: qe-lower-int8-contractions: unknown isa 'sse9' (expected auto, avx512-vnni, avx-vnni, neon-dotprod, avx512bw, avx2, sse2 or none)
 
 // Two output columns, 8 input channels (two groups of 4), 16 outputs.
 // vpdpbusd: activations flipped to unsigned (x ^ 0x80); per group one
@@ -11,6 +12,10 @@
 // 6 calls; the correction is subtracted once per column.
 // sdot: signed x signed, 4 lanes: 16 outputs are 4 blocks, 2 groups x 4
 // blocks x 2 columns = 16 calls, no correction.
+// pmaddwd (AVX2, 8 lanes): no correction either, but no accumulator
+// operand: each product of pairs is added after. 16 outputs are 2 blocks,
+// 4 pairs x 2 blocks x 2 columns = 16 calls; each column's pair of bytes
+// is sign-extended to i16 before the broadcast.
 // Without a target (no qe-annotate-target attributes) nothing changes.
 // VNNI-LABEL: func @conv_tile
 // VNNI: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"
@@ -23,6 +28,16 @@
 // SDOT-NOT: arith.xori
 // SDOT-COUNT-16: llvm.call_intrinsic "llvm.aarch64.neon.sdot.v4i32.v16i8"
 // SDOT-NOT: arith.subi
+// PAIRS-LABEL: func @conv_tile
+// PAIRS-NOT: arith.xori
+// PAIRS: %[[X:.*]] = vector.extract_strided_slice %{{.*}} {offsets = [0], sizes = [2], strides = [1]} : vector<8xi8> to vector<2xi8>
+// PAIRS: arith.extsi %[[X]] : vector<2xi8> to vector<2xi16>
+// PAIRS: %[[S:.*]] = llvm.call_intrinsic "llvm.x86.avx2.pmadd.wd"(%{{.*}}, %{{.*}}) : (vector<16xi16>, vector<16xi16>) -> vector<8xi32>
+// PAIRS: arith.addi %{{.*}}, %[[S]] : vector<8xi32>
+// PAIRS-COUNT-15: llvm.call_intrinsic "llvm.x86.avx2.pmadd.wd"
+// PAIRS-NOT: llvm.call_intrinsic
+// PAIRS-NOT: arith.subi
+// PAIRS-NOT: vector.contract
 // NONE-LABEL: func @conv_tile
 // NONE: vector.contract
 func.func @conv_tile(%x: vector<2x8xi8>, %w: vector<8x16xi8>, %acc: vector<2x16xi32>) -> vector<2x16xi32> {
@@ -43,6 +58,11 @@ func.func @conv_tile(%x: vector<2x8xi8>, %w: vector<8x16xi8>, %acc: vector<2x16x
 // VNNI: vector.shuffle {{.*}} [0, 1, 32, 33, 2, 3, 34, 35
 // A strided convolution's single column ([C] x [C, F]) is handled too.
 // VNNI: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"
+// For pairs, one shuffle per 8-lane block, then the sign extension.
+// PAIRS-LABEL: func @interleave
+// PAIRS: %[[P:.*]] = vector.shuffle {{.*}} [0, 8, 1, 9, 2, 10, 3, 11, 4, 12, 5, 13, 6, 14, 7, 15] : vector<8xi8>, vector<8xi8>
+// PAIRS: %[[E:.*]] = arith.extsi %[[P]] : vector<16xi8> to vector<16xi16>
+// PAIRS: llvm.call_intrinsic "llvm.x86.avx2.pmadd.wd"(%{{.*}}, %[[E]])
 func.func @interleave(%x: vector<4xi8>, %w: vector<4x16xi8>, %acc: vector<16xi32>) -> vector<16xi32> {
   %xe = arith.extsi %x : vector<4xi8> to vector<4xi32>
   %we = arith.extsi %w : vector<4x16xi8> to vector<4x16xi32>
@@ -59,6 +79,9 @@ func.func @interleave(%x: vector<4xi8>, %w: vector<4x16xi8>, %acc: vector<16xi32
 // VNNI-LABEL: func @left_alone
 // VNNI-NOT: llvm.call_intrinsic
 // VNNI-COUNT-2: vector.contract
+// PAIRS-LABEL: func @left_alone
+// PAIRS-NOT: llvm.call_intrinsic
+// PAIRS-COUNT-2: vector.contract
 func.func @left_alone(%y: vector<2x8xi8>, %v: vector<8x6xi8>, %acc8: vector<2x6xi32>,
                       %a: vector<2x8xf32>, %b: vector<8x16xf32>, %accf: vector<2x16xf32>)
     -> (vector<2x6xi32>, vector<2x16xf32>) {
@@ -106,6 +129,14 @@ func.func @mixed_widths(%x: vector<4xi8>, %w: vector<4x24xi8>, %acc: vector<24xi
 // VNNI: vector.shuffle %{{.*}}, %{{.*}} [0, 1, 2, 3] : vector<3xi8>, vector<4xi8>
 // VNNI-COUNT-3: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"
 // VNNI-NOT: vector.contract
+// In pairs, the second pair is channel 2 and a zero: 2 pairs x 2 blocks x
+// 2 columns.
+// PAIRS-LABEL: func @partial_group
+// PAIRS-COUNT-4: llvm.call_intrinsic "llvm.x86.avx2.pmadd.wd"
+// PAIRS: vector.shuffle %{{.*}}, %{{.*}} [0, 1] : vector<1xi8>, vector<2xi8>
+// PAIRS: vector.shuffle %{{.*}}, %{{.*}} [0, 1] : vector<1xi8>, vector<2xi8>
+// PAIRS-COUNT-4: llvm.call_intrinsic "llvm.x86.avx2.pmadd.wd"
+// PAIRS-NOT: vector.contract
 func.func @partial_group(%x: vector<2x3xi8>, %w: vector<3x16xi8>, %acc: vector<2x16xi32>) -> vector<2x16xi32> {
   %xe = arith.extsi %x : vector<2x3xi8> to vector<2x3xi32>
   %we = arith.extsi %w : vector<3x16xi8> to vector<3x16xi32>
@@ -147,6 +178,23 @@ func.func @partial_group(%x: vector<2x3xi8>, %w: vector<3x16xi8>, %acc: vector<2
 // SDOT-NOT: _offsets
 // SDOT-LABEL: func @packed
 // SDOT-COUNT-16: llvm.call_intrinsic "llvm.aarch64.neon.sdot.v4i32.v16i8"
+// Pairs are packed as i16: each output's pair k is (2k, 2k + 1), 16-bit
+// little-endian: 0000 0100, then 0200 0300, ...; c / 2 indexes them, and
+// the second 8-lane block starts 16 values on.
+// PAIRS-NOT: _offsets
+// PAIRS: memref.global "private" constant @filter_dot2 : memref<1x8x32xi16> = dense_resource<[[PW:.*]]> {alignment = 64 : i64}
+// PAIRS-LABEL: func @packed
+// PAIRS-DAG: %[[W2:.*]] = memref.get_global @filter_dot2
+// PAIRS-DAG: %[[H:.*]] = arith.divui %[[C:.*]], %c2
+// PAIRS-DAG: %[[X:.*]] = vector.load %{{.*}}[%c0{{.*}}, %c0{{.*}}, %[[C]]] : memref<1x2x16xi8>, vector<2xi8>
+// PAIRS-DAG: vector.load %[[W2]][%c0{{.*}}, %[[H]], %c0{{.*}}] : memref<1x8x32xi16>, vector<16xi16>
+// PAIRS-DAG: vector.load %[[W2]][%c0{{.*}}, %[[H]], %c16{{.*}}] : memref<1x8x32xi16>, vector<16xi16>
+// PAIRS-DAG: arith.extsi %[[X]] : vector<2xi8> to vector<2xi16>
+// PAIRS-NOT: vector.shuffle
+// PAIRS: llvm.call_intrinsic "llvm.x86.avx2.pmadd.wd"
+// PAIRS-NOT: vector.shuffle
+// PAIRS: return
+// PAIRS: [[PW]]: "0x02000000{{(00000100){16}(02000300){16}(04000500){16}(06000700){16}(08000900){16}(0A000B00){16}(0C000D00){16}(0E000F00){16}"}}
 memref.global "private" constant @filter : memref<1x16x16xi8> = dense<[
   [[0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1],
    [2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2], [3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3],
@@ -228,4 +276,56 @@ func.func @shared_filter(%x8: vector<8xi8>, %x4: vector<4xi8>, %acc: vector<16xi
                         iterator_types = ["parallel", "reduction"], kind = #vector.kind<add>}
        %x4e, %w4e, %acc : vector<4xi32>, vector<4x16xi32> into vector<16xi32>
   return %0, %1 : vector<16xi32>, vector<16xi32>
+}
+
+// -----
+
+// With isa=auto the instruction follows the module's target: AVX2 without
+// VNNI gets pmaddwd on ymm.
+// NONE-LABEL: func @auto_avx2
+// NONE: llvm.call_intrinsic "llvm.x86.avx2.pmadd.wd"
+// NONE-NOT: vector.contract
+module attributes {llvm.target_triple = "x86_64-unknown-linux-gnu", qe.target_features = "+avx,+avx2,+fma,+sse2,-avx512f"} {
+  func.func @auto_avx2(%x: vector<4xi8>, %w: vector<4x8xi8>, %acc: vector<8xi32>) -> vector<8xi32> {
+    %xe = arith.extsi %x : vector<4xi8> to vector<4xi32>
+    %we = arith.extsi %w : vector<4x8xi8> to vector<4x8xi32>
+    %0 = vector.contract {indexing_maps = [affine_map<(f, c) -> (c)>, affine_map<(f, c) -> (c, f)>, affine_map<(f, c) -> (f)>],
+                          iterator_types = ["parallel", "reduction"], kind = #vector.kind<add>}
+         %xe, %we, %acc : vector<4xi32>, vector<4x8xi32> into vector<8xi32>
+    return %0 : vector<8xi32>
+  }
+}
+
+// -----
+
+// An x86-64 triple without features (a generic CPU) still has SSE2:
+// pmaddwd on xmm, 4 lanes. AArch64 without the dot-product extension gets
+// nothing.
+// NONE-LABEL: func @auto_generic_x86
+// NONE-COUNT-2: llvm.call_intrinsic "llvm.x86.sse2.pmadd.wd"{{.*}} -> vector<4xi32>
+// NONE-NOT: vector.contract
+module attributes {llvm.target_triple = "x86_64-linux-gnu"} {
+  func.func @auto_generic_x86(%x: vector<4xi8>, %w: vector<4x8xi8>, %acc: vector<8xi32>) -> vector<8xi32> {
+    %xe = arith.extsi %x : vector<4xi8> to vector<4xi32>
+    %we = arith.extsi %w : vector<4x8xi8> to vector<4x8xi32>
+    %0 = vector.contract {indexing_maps = [affine_map<(f, c) -> (c)>, affine_map<(f, c) -> (c, f)>, affine_map<(f, c) -> (f)>],
+                          iterator_types = ["parallel", "reduction"], kind = #vector.kind<add>}
+         %xe, %we, %acc : vector<4xi32>, vector<4x8xi32> into vector<8xi32>
+    return %0 : vector<8xi32>
+  }
+}
+
+// -----
+
+// NONE-LABEL: func @auto_arm_without_dotprod
+// NONE: vector.contract
+module attributes {llvm.target_triple = "aarch64-linux-gnu", qe.target_features = "+neon"} {
+  func.func @auto_arm_without_dotprod(%x: vector<4xi8>, %w: vector<4x8xi8>, %acc: vector<8xi32>) -> vector<8xi32> {
+    %xe = arith.extsi %x : vector<4xi8> to vector<4xi32>
+    %we = arith.extsi %w : vector<4x8xi8> to vector<4x8xi32>
+    %0 = vector.contract {indexing_maps = [affine_map<(f, c) -> (c)>, affine_map<(f, c) -> (c, f)>, affine_map<(f, c) -> (f)>],
+                          iterator_types = ["parallel", "reduction"], kind = #vector.kind<add>}
+         %xe, %we, %acc : vector<4xi32>, vector<4x8xi32> into vector<8xi32>
+    return %0 : vector<8xi32>
+  }
 }

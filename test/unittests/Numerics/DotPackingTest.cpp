@@ -40,9 +40,18 @@ TEST(DotPacking, PadsTheLastGroupWithZeros) {
   EXPECT_EQ(packForDotProducts(w, 1, 3, 2), expected);
   // Two [6, 1] rows: groups of 4 and of 2 (+2 zeros) each.
   std::vector<int8_t> v = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12};
-  std::vector<int8_t> expected2 = {1, 2,  3,  4,  5, 6, 0, 0,
+  std::vector<int8_t> expected2 = {1, 2, 3, 4,  5,  6,  0, 0,
                                    7, 8, 9, 10, 11, 12, 0, 0};
   EXPECT_EQ(packForDotProducts(v, 2, 6, 1), expected2);
+}
+
+TEST(DotPacking, HandWorkedPairs) {
+  // [1, 3, 2] in pairs for pmaddwd: w[c][f] = 10 * c + f + 1; the second
+  // pair is channel 2 and a zero.
+  std::vector<int8_t> w = {1, 2, 11, 12, 21, 22};
+  std::vector<int8_t> expected = {1, 11, 2, 12, 21, 0, 22, 0};
+  EXPECT_EQ(packForDotProducts(w, 1, 3, 2, /*group=*/2), expected);
+  EXPECT_TRUE(packForDotProducts(w, 1, 3, 2, /*group=*/0).empty());
 }
 
 TEST(DotPacking, RejectsShapesThatDoNotSplit) {
@@ -61,6 +70,44 @@ TEST(DotPacking, DotProductsOverPackedWeightsGiveTheConvolution) {
   std::mt19937 rng(7);
   for (auto [channels, block] : {std::pair<int64_t, int64_t>{16, 8}, {7, 7}})
     checkDotProducts(rng, /*outer=*/3, channels, /*outputs=*/24, block);
+}
+
+// pmaddwd over i16 pairs: each lane adds x[2g] * w[2g] + x[2g+1] * w[2g+1]
+// of the sign-extended bytes, signed by signed and exact for bytes.
+TEST(DotPacking, PairDotProductsOverPackedWeightsGiveTheConvolution) {
+  std::mt19937 rng(11);
+  std::uniform_int_distribution<int> byte(-128, 127);
+  for (int64_t channels : {8, 5}) {
+    int64_t outer = 2, outputs = 12, groups = (channels + 1) / 2;
+    std::vector<int8_t> w(outer * channels * outputs), x(outer * channels);
+    for (int8_t &v : w)
+      v = int8_t(byte(rng));
+    for (int8_t &v : x)
+      v = int8_t(byte(rng));
+    // The extremes, where a 16-bit pair sum would overflow: 2 * 128 * 128.
+    w[0] = w[outputs] = x[0] = x[1] = -128;
+    std::vector<int8_t> packed =
+        packForDotProducts(w, outer, channels, outputs, /*group=*/2);
+    ASSERT_EQ(int64_t(packed.size()), outer * groups * outputs * 2);
+    for (int64_t f = 0; f < outputs; ++f) {
+      int64_t reference = 0, dots = 0;
+      for (int64_t o = 0; o < outer; ++o)
+        for (int64_t c = 0; c < channels; ++c)
+          reference += int64_t(x[o * channels + c]) *
+                       w[(o * channels + c) * outputs + f];
+      for (int64_t o = 0; o < outer; ++o)
+        for (int64_t g = 0; g < groups; ++g) {
+          int32_t lane = 0; // pmaddwd's i32 lane
+          for (int64_t k = 0; k < 2; ++k) {
+            int16_t wk = packed[((o * groups + g) * outputs + f) * 2 + k];
+            int16_t xk = 2 * g + k < channels ? x[o * channels + 2 * g + k] : 0;
+            lane += int32_t(xk) * wk;
+          }
+          dots += lane;
+        }
+      EXPECT_EQ(dots, reference) << channels << " channels, output " << f;
+    }
+  }
 }
 
 void checkDotProducts(std::mt19937 &rng, int64_t outer, int64_t channels,
