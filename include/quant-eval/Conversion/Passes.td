@@ -161,7 +161,10 @@ def VectorizeContractions : Pass<"qe-vectorize-contractions", "func::FuncOp"> {
     `qe.target_features` (qe-annotate-target): with AVX-512, convolutions
     tile as 7 output columns x 32 channels x 16 input channels (14 zmm
     accumulators); otherwise as measured on AVX2/FMA, 8 x 8 x 8, since
-    larger output tiles spill its 16 registers.
+    larger output tiles spill its 16 registers. Integer (i8) convolutions
+    on 256-bit x86 tile for the dot products of qe-lower-int8-contractions:
+    2 x 32 x 8 with pmaddwd (AVX2), so that each broadcast activation pair
+    feeds four instructions, and 4 x 16 x 16 with AVX-VNNI.
   }];
   let dependentDialects = [
     "::mlir::scf::SCFDialect",

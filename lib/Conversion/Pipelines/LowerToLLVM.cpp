@@ -55,9 +55,21 @@ struct AnnotateTargetPass
     if (targetFeatures.empty() && !cpu.empty() &&
         llvm::Triple(triple).isX86() &&
         llvm::X86::parseArchX86(cpu) != llvm::X86::CK_None) {
+      // The CPU's table lists AVX2 without the AVX it implies, for one:
+      // close the list so that readers need not know the implications.
       SmallVector<StringRef> cpuFeatures;
-      llvm::X86::getFeaturesForCPU(cpu, cpuFeatures, /*NeedPlus=*/true);
-      targetFeatures = llvm::join(cpuFeatures, ",");
+      llvm::X86::getFeaturesForCPU(cpu, cpuFeatures);
+      llvm::StringMap<bool> enabled;
+      for (StringRef f : cpuFeatures) {
+        enabled[f] = true;
+        llvm::X86::updateImpliedFeatures(f, /*Enabled=*/true, enabled);
+      }
+      SmallVector<std::string> names;
+      for (auto &f : enabled)
+        if (f.second)
+          names.push_back("+" + f.first().str());
+      llvm::sort(names);
+      targetFeatures = llvm::join(names, ",");
     }
     module->setAttr(LLVM::LLVMDialect::getTargetTripleAttrName(),
                     b.getStringAttr(triple));

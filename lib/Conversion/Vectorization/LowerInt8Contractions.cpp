@@ -32,7 +32,6 @@
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/MapVector.h"
-#include "llvm/TargetParser/Triple.h"
 
 namespace mlir::qe {
 #define GEN_PASS_DEF_LOWERINT8CONTRACTIONS
@@ -107,38 +106,6 @@ std::optional<DotInstruction> selectInstruction(StringRef isa) {
   if (isa == "sse2")
     return DotInstruction{{{4, "llvm.x86.sse2.pmadd.wd"}}, 2, false, false};
   return std::nullopt;
-}
-
-/// The ISA name for the module's target (qe-annotate-target), or "none".
-std::string isaOfModule(ModuleOp module) {
-  auto features = module->getAttrOfType<StringAttr>("qe.target_features");
-  auto triple = module->getAttrOfType<StringAttr>(
-      LLVM::LLVMDialect::getTargetTripleAttrName());
-  if (!triple)
-    return "none";
-  SmallVector<StringRef> list;
-  if (features)
-    features.getValue().split(list, ',');
-  auto has = [&](StringRef f) {
-    return llvm::is_contained(list, ("+" + f).str());
-  };
-  llvm::Triple t(triple.getValue());
-  if (t.isX86()) {
-    if (has("avx512vnni") && has("avx512bw"))
-      return "avx512-vnni";
-    if (has("avxvnni"))
-      return "avx-vnni";
-    if (has("avx512bw"))
-      return "avx512bw";
-    if (has("avx2"))
-      return "avx2";
-    // Every x86-64 CPU has SSE2.
-    if (has("sse2") || t.getArch() == llvm::Triple::x86_64)
-      return "sse2";
-  }
-  if (t.isAArch64() && has("dotprod"))
-    return "neon-dotprod";
-  return "none";
 }
 
 /// Whether the index `v` is a multiple of `k`: a constant, or a loop
@@ -582,7 +549,7 @@ struct LowerInt8ContractionsPass
   using Base::Base;
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    std::string chosen = isa == "auto" ? isaOfModule(module) : isa;
+    std::string chosen = isa == "auto" ? qe::getDotProductIsa(module) : isa;
     if (chosen == "none")
       return;
     std::optional<DotInstruction> dot = selectInstruction(chosen);

@@ -2,12 +2,15 @@
 
 #include "TilingUtils.h"
 
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/IRMapping.h"
+
+#include "llvm/TargetParser/Triple.h"
 
 #include <algorithm>
 
@@ -105,4 +108,35 @@ bool mlir::qe::hasOddIntegerWidth(Operation *op) {
     return WalkResult::advance();
   });
   return result.wasInterrupted();
+}
+
+std::string mlir::qe::getDotProductIsa(ModuleOp module) {
+  auto features = module->getAttrOfType<StringAttr>("qe.target_features");
+  auto triple = module->getAttrOfType<StringAttr>(
+      LLVM::LLVMDialect::getTargetTripleAttrName());
+  if (!triple)
+    return "none";
+  SmallVector<StringRef> list;
+  if (features)
+    features.getValue().split(list, ',');
+  auto has = [&](StringRef f) {
+    return llvm::is_contained(list, ("+" + f).str());
+  };
+  llvm::Triple t(triple.getValue());
+  if (t.isX86()) {
+    if (has("avx512vnni") && has("avx512bw"))
+      return "avx512-vnni";
+    if (has("avxvnni"))
+      return "avx-vnni";
+    if (has("avx512bw"))
+      return "avx512bw";
+    if (has("avx2"))
+      return "avx2";
+    // Every x86-64 CPU has SSE2.
+    if (has("sse2") || t.getArch() == llvm::Triple::x86_64)
+      return "sse2";
+  }
+  if (t.isAArch64() && has("dotprod"))
+    return "neon-dotprod";
+  return "none";
 }

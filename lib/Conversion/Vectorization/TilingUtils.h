@@ -1,5 +1,4 @@
-//===- TilingUtils.h - Helpers shared by the vectorization passes -*- C++
-//-*-===//
+//===- TilingUtils.h - Helpers shared by vectorization passes --*- C++ -*-===//
 
 #ifndef QUANT_EVAL_LIB_CONVERSION_VECTORIZATION_TILINGUTILS_H
 #define QUANT_EVAL_LIB_CONVERSION_VECTORIZATION_TILINGUTILS_H
@@ -48,6 +47,12 @@ tileWithLoops(RewriterBase &rewriter, linalg::LinalgOp op,
 /// every dimension, reading the trailing dimensions of its source in order
 /// (a minor identity map).
 bool isInBoundsMinorIdentityRead(vector::TransferReadOp read);
+
+/// The dot-product instruction set that qe-lower-int8-contractions uses for
+/// the module's target (qe-annotate-target's triple and features):
+/// "avx512-vnni", "avx-vnni", "avx512bw", "avx2" or "sse2" (pmaddwd), or
+/// "neon-dotprod"; "none" without one. Tile shapes depend on it.
+std::string getDotProductIsa(ModuleOp module);
 
 /// Vectorizes `op` in place (static shapes); false leaves it unchanged.
 /// `createNamedContraction` emits vector.contract for contractions.

@@ -289,3 +289,40 @@ func.func @strided_depthwise_rows(%x: tensor<1x3x17x16xf32>, %init: tensor<1x1x8
          ins(%x, %w : tensor<1x3x17x16xf32>, tensor<3x3x16xf32>) outs(%init : tensor<1x1x8x16xf32>) -> tensor<1x1x8x16xf32>
   return %0 : tensor<1x1x8x16xf32>
 }
+
+// -----
+
+// Integer convolutions on 256-bit x86 tile for their dot-product
+// instruction: with AVX2 (pmaddwd) 2 columns x 32 channels x 8 input
+// channels; with AVX-VNNI 4 x 16 x 16; f32 keeps 8 x 8 x 8.
+// CHECK-LABEL: func @int8_tiles_avx2
+// CHECK: vector.contract {{.*}} : vector<1x2x8xi32>, vector<8x32xi32> into vector<1x2x32xi32>
+// CHECK-LABEL: func @f32_tiles_avx2
+// CHECK: vector.contract {{.*}} : vector<1x8x8xf32>, vector<8x8xf32> into vector<1x8x8xf32>
+module attributes {llvm.target_triple = "x86_64-unknown-linux-gnu", qe.target_features = "+avx,+avx2,+fma,+sse2"} {
+  func.func @int8_tiles_avx2(%x: tensor<1x4x8x16xi8>, %init: tensor<1x4x8x64xi32>) -> tensor<1x4x8x64xi32> {
+    %w = arith.constant dense<1> : tensor<1x1x16x64xi8>
+    %0 = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+           ins(%x, %w : tensor<1x4x8x16xi8>, tensor<1x1x16x64xi8>) outs(%init : tensor<1x4x8x64xi32>) -> tensor<1x4x8x64xi32>
+    return %0 : tensor<1x4x8x64xi32>
+  }
+  func.func @f32_tiles_avx2(%x: tensor<1x4x8x16xf32>, %init: tensor<1x4x8x64xf32>) -> tensor<1x4x8x64xf32> {
+    %w = arith.constant dense<1.0> : tensor<1x1x16x64xf32>
+    %0 = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+           ins(%x, %w : tensor<1x4x8x16xf32>, tensor<1x1x16x64xf32>) outs(%init : tensor<1x4x8x64xf32>) -> tensor<1x4x8x64xf32>
+    return %0 : tensor<1x4x8x64xf32>
+  }
+}
+
+// -----
+
+// CHECK-LABEL: func @int8_tiles_avx_vnni
+// CHECK: vector.contract {{.*}} : vector<1x4x16xi32>, vector<16x16xi32> into vector<1x4x16xi32>
+module attributes {llvm.target_triple = "x86_64-unknown-linux-gnu", qe.target_features = "+avx,+avx2,+avxvnni,+fma,+sse2"} {
+  func.func @int8_tiles_avx_vnni(%x: tensor<1x4x8x16xi8>, %init: tensor<1x4x8x64xi32>) -> tensor<1x4x8x64xi32> {
+    %w = arith.constant dense<1> : tensor<1x1x16x64xi8>
+    %0 = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+           ins(%x, %w : tensor<1x4x8x16xi8>, tensor<1x1x16x64xi8>) outs(%init : tensor<1x4x8x64xi32>) -> tensor<1x4x8x64xi32>
+    return %0 : tensor<1x4x8x64xi32>
+  }
+}
