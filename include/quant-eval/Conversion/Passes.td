@@ -208,8 +208,9 @@ def LowerInt8Contractions : Pass<"qe-lower-int8-contractions", "ModuleOp"> {
     Output channels go in blocks of the widest instruction that fits (24 =
     16 + 8 lanes with AVX-512, using the 256-bit vpdpbusd for the rest; 4
     lanes at least). Each output column's activations of a group of input
-    channels (4 bytes, or 2 i16) are broadcast as one 32-bit word (loaded
-    from memory when the tile is a plain `vector.transfer_read`). The dot
+    channels are broadcast as one word (loaded from memory when the tile is
+    a plain `vector.transfer_read`): 4 bytes as an i32, or for pmaddwd 2
+    bytes as an i16, sign-extended to i16 pairs after the broadcast. The dot
     instruction needs, for each output channel in its lanes, the weights of
     those input channels adjacent:
 

@@ -347,9 +347,9 @@ struct ContractionToDot : OpRewritePattern<vector::ContractionOp> {
     VectorType groupBytes = VectorType::get({g}, i8);
     Value zeroBytes = splat(groupBytes, APInt(8, 0));
 
-    // The activations of group `group` in column `x`, as one 32-bit word (4
-    // bytes, or 2 sign-extended to i16). Read from memory when the tile is a
-    // plain read of whole groups: one broadcast load each.
+    // The activations of group `group` in column `x`, as one word of 4 or 2
+    // bytes. Read from memory when the tile is a plain read of whole groups:
+    // one broadcast load each.
     auto lhsRead = lhsExt.getIn().getDefiningOp<vector::TransferReadOp>();
     bool lhsFromMemory = lhsRead && isPlainRead(lhsRead) && channels % g == 0;
     SmallVector<Value> rows;
@@ -381,17 +381,25 @@ struct ContractionToDot : OpRewritePattern<vector::ContractionOp> {
               vector::ShuffleOp::create(rewriter, loc, four, zeroBytes, mask);
         }
       }
-      if (g != 4)
-        four = arith::ExtSIOp::create(
-            rewriter, loc, VectorType::get({g}, operandElement), four);
-      Value word = vector::BitCastOp::create(rewriter, loc,
-                                             VectorType::get({1}, i32), four);
+      Value word = vector::BitCastOp::create(
+          rewriter, loc, VectorType::get({1}, rewriter.getIntegerType(8 * g)),
+          four);
       return vector::ExtractOp::create(rewriter, loc, word,
                                        ArrayRef<int64_t>{0});
     };
     // That word in every lane of a block (offset to unsigned for vpdpbusd:
-    // x + 128 as an unsigned byte is x with its sign bit flipped).
+    // x + 128 as an unsigned byte is x with its sign bit flipped). A pair of
+    // bytes is broadcast as is and sign-extended after, which x86 does in
+    // two instructions (vpbroadcastw, vpmovsxbw); extending it first took
+    // four.
     auto spread = [&](Value word, const Block &b) -> Value {
+      if (g == 2) {
+        Value v = vector::BroadcastOp::create(
+            rewriter, loc, VectorType::get({b.lanes}, word.getType()), word);
+        v = vector::BitCastOp::create(rewriter, loc,
+                                      VectorType::get({2 * b.lanes}, i8), v);
+        return arith::ExtSIOp::create(rewriter, loc, b.operandType, v);
+      }
       Value v = vector::BroadcastOp::create(rewriter, loc, b.laneType, word);
       if (dot.unsignedLhs)
         v = arith::XOrIOp::create(rewriter, loc, v,

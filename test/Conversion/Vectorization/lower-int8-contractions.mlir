@@ -15,7 +15,7 @@
 // pmaddwd (AVX2, 8 lanes): no correction either, but no accumulator
 // operand: each product of pairs is added after. 16 outputs are 2 blocks,
 // 4 pairs x 2 blocks x 2 columns = 16 calls; each column's pair of bytes
-// is sign-extended to i16 before the broadcast.
+// is broadcast as one i16 (a b a b ...), then the bytes are sign-extended.
 // Without a target (no qe-annotate-target attributes) nothing changes.
 // VNNI-LABEL: func @conv_tile
 // VNNI: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"
@@ -31,8 +31,12 @@
 // PAIRS-LABEL: func @conv_tile
 // PAIRS-NOT: arith.xori
 // PAIRS: %[[X:.*]] = vector.extract_strided_slice %{{.*}} {offsets = [0], sizes = [2], strides = [1]} : vector<8xi8> to vector<2xi8>
-// PAIRS: arith.extsi %[[X]] : vector<2xi8> to vector<2xi16>
-// PAIRS: %[[S:.*]] = llvm.call_intrinsic "llvm.x86.avx2.pmadd.wd"(%{{.*}}, %{{.*}}) : (vector<16xi16>, vector<16xi16>) -> vector<8xi32>
+// PAIRS: %[[XW:.*]] = vector.bitcast %[[X]] : vector<2xi8> to vector<1xi16>
+// PAIRS: %[[XS:.*]] = vector.extract %[[XW]][0] : i16 from vector<1xi16>
+// PAIRS: %[[XB:.*]] = vector.broadcast %[[XS]] : i16 to vector<8xi16>
+// PAIRS: %[[XP:.*]] = vector.bitcast %[[XB]] : vector<8xi16> to vector<16xi8>
+// PAIRS: %[[XE:.*]] = arith.extsi %[[XP]] : vector<16xi8> to vector<16xi16>
+// PAIRS: %[[S:.*]] = llvm.call_intrinsic "llvm.x86.avx2.pmadd.wd"(%[[XE]], %{{.*}}) : (vector<16xi16>, vector<16xi16>) -> vector<8xi32>
 // PAIRS: arith.addi %{{.*}}, %[[S]] : vector<8xi32>
 // PAIRS-COUNT-15: llvm.call_intrinsic "llvm.x86.avx2.pmadd.wd"
 // PAIRS-NOT: llvm.call_intrinsic
@@ -189,7 +193,7 @@ func.func @partial_group(%x: vector<2x3xi8>, %w: vector<3x16xi8>, %acc: vector<2
 // PAIRS-DAG: %[[X:.*]] = vector.load %{{.*}}[%c0{{.*}}, %c0{{.*}}, %[[C]]] : memref<1x2x16xi8>, vector<2xi8>
 // PAIRS-DAG: vector.load %[[W2]][%c0{{.*}}, %[[H]], %c0{{.*}}] : memref<1x8x32xi16>, vector<16xi16>
 // PAIRS-DAG: vector.load %[[W2]][%c0{{.*}}, %[[H]], %c16{{.*}}] : memref<1x8x32xi16>, vector<16xi16>
-// PAIRS-DAG: arith.extsi %[[X]] : vector<2xi8> to vector<2xi16>
+// PAIRS-DAG: vector.bitcast %[[X]] : vector<2xi8> to vector<1xi16>
 // PAIRS-NOT: vector.shuffle
 // PAIRS: llvm.call_intrinsic "llvm.x86.avx2.pmadd.wd"
 // PAIRS-NOT: vector.shuffle
