@@ -15,10 +15,13 @@
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/OpenMP/OpenMPToLLVMIRTranslation.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/TargetSelect.h"
+#include "llvm/TargetParser/Host.h"
+#include "llvm/TargetParser/Triple.h"
 
 #include <dlfcn.h>
 #include <sys/resource.h>
@@ -213,6 +216,33 @@ CompiledModel::~CompiledModel() {
     dlclose(sharedHandle);
 }
 
+llvm::Expected<std::string> getCpuFeaturesRunnableHere(llvm::StringRef cpu) {
+  if (!llvm::Triple(llvm::sys::getProcessTriple()).isX86())
+    return llvm::createStringError(
+        "compiling for CPU '" + cpu +
+        "' is only supported on x86 hosts (the code runs here)");
+  std::string features = qe::getX86CpuFeatures(cpu);
+  if (features.empty())
+    return llvm::createStringError(
+        "unknown x86 CPU '" + cpu +
+        "' (expected an LLVM CPU name such as haswell, skylake-avx512 or "
+        "x86-64-v3)");
+  llvm::StringMap<bool> host = llvm::sys::getHostCPUFeatures();
+  SmallVector<StringRef> list, missing;
+  StringRef(features).split(list, ',', -1, /*KeepEmpty=*/false);
+  for (StringRef f : list) {
+    // Features the host detection does not report (x87, cx8) are left
+    // alone: every x86-64 has them.
+    auto it = host.find(f.drop_front());
+    if (it != host.end() && !it->second)
+      missing.push_back(f);
+  }
+  if (!missing.empty())
+    return llvm::createStringError("this host cannot run code for CPU '" + cpu +
+                                   "': it lacks " + llvm::join(missing, ", "));
+  return features;
+}
+
 llvm::Expected<std::unique_ptr<CompiledModel>>
 CompiledModel::compileJIT(ModuleOp module, const CodegenOptions &options) {
   llvm::Expected<ModelSignature> sig = getModelSignature(module);
@@ -222,11 +252,21 @@ CompiledModel::compileJIT(ModuleOp module, const CodegenOptions &options) {
   if (llvm::Error err = checkInferenceFitsInMemory(module))
     return std::move(err);
 
+  // Code for another CPU runs here only if this one has all its features.
+  std::string features = options.features;
+  if (!options.cpu.empty() && features.empty()) {
+    llvm::Expected<std::string> cpuFeatures =
+        getCpuFeaturesRunnableHere(options.cpu);
+    if (!cpuFeatures)
+      return cpuFeatures.takeError();
+    features = *cpuFeatures;
+  }
+
   PassManager pm(module.getContext());
   qe::LowerToLLVMOptions lowering;
   lowering.targetTriple = options.targetTriple;
   lowering.cpu = options.cpu;
-  lowering.features = options.features;
+  lowering.features = features;
   lowering.threads = options.threads;
   qe::buildLowerToLLVMPipeline(pm, lowering);
   if (failed(pm.run(module)))
@@ -241,6 +281,10 @@ CompiledModel::compileJIT(ModuleOp module, const CodegenOptions &options) {
   auto tmBuilder = llvm::orc::JITTargetMachineBuilder::detectHost();
   if (!tmBuilder)
     return tmBuilder.takeError();
+  if (!options.cpu.empty()) {
+    tmBuilder->setCPU(options.cpu);
+    tmBuilder->setFeatures(features);
+  }
   auto tm = tmBuilder->createTargetMachine();
   if (!tm)
     return tm.takeError();

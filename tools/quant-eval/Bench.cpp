@@ -12,6 +12,7 @@
 #include "Bench.h"
 #include "Steps.h"
 
+#include "quant-eval/Conversion/Passes.h"
 #include "quant-eval/Dialect/QE/Transforms/Passes.h"
 #include "quant-eval/Runtime/Calibration.h"
 #include "quant-eval/Runtime/CompiledModel.h"
@@ -137,9 +138,37 @@ static double measureClockGHz() {
 #endif
 }
 
-CpuPeak quant_eval::detectCpuPeak() {
+/// oneDNN's name (ONEDNN_MAX_CPU_ISA) for the widest instruction set that
+/// `features` ("+avx2,+fma,...") allow.
+static std::string onednnIsaFor(llvm::StringRef features) {
+  llvm::SmallVector<llvm::StringRef> list;
+  features.split(list, ',');
+  auto has = [&](llvm::StringRef f) {
+    return llvm::is_contained(list, ("+" + f).str());
+  };
+  if (has("avx512bw") && has("avx512vnni"))
+    return "AVX512_CORE_VNNI";
+  if (has("avx512bw"))
+    return "AVX512_CORE";
+  if (has("avxvnni"))
+    return "AVX2_VNNI";
+  if (has("avx2"))
+    return "AVX2";
+  return "SSE41";
+}
+
+CpuPeak quant_eval::detectCpuPeak(llvm::StringRef targetCpu) {
   CpuPeak peak;
-  llvm::StringMap<bool> f = llvm::sys::getHostCPUFeatures();
+  llvm::StringMap<bool> f;
+  if (targetCpu.empty()) {
+    f = llvm::sys::getHostCPUFeatures();
+  } else {
+    llvm::SmallVector<llvm::StringRef> list;
+    std::string features = mlir::qe::getX86CpuFeatures(targetCpu);
+    llvm::StringRef(features).split(list, ',', -1, /*KeepEmpty=*/false);
+    for (llvm::StringRef name : list)
+      f[name.drop_front()] = true; // "+avx2"
+  }
   auto has = [&](llvm::StringRef name) { return f.lookup(name); };
   // Per core and cycle. Assumptions: two vector FMA (or multiply-add)
   // pipes of the full vector width, each retiring one instruction per
@@ -444,7 +473,18 @@ int quant_eval::runBench(MLIRContext &ctx, const BenchOptions &options) {
   };
   if (options.rounds < 1 || options.repeat < 1 || options.warmup < 0)
     return fail("--rounds and --repeat must be at least 1, --warmup >= 0");
-  CpuPeak cpu = detectCpuPeak();
+  // Code for another CPU: checked before anything is compiled, and
+  // PyTorch's onednn (a child process) kept to the same instruction set.
+  std::string onednnIsa;
+  if (!options.cpu.empty()) {
+    llvm::Expected<std::string> features =
+        getCpuFeaturesRunnableHere(options.cpu);
+    if (!features)
+      return fail("--cpu: " + llvm::toString(features.takeError()));
+    onednnIsa = onednnIsaFor(*features);
+    setenv("ONEDNN_MAX_CPU_ISA", onednnIsa.c_str(), /*overwrite=*/1);
+  }
+  CpuPeak cpu = detectCpuPeak(options.cpu);
 
   // Thread counts, resolved: "all" is every CPU this process may run on.
   std::vector<int> threadCounts;
@@ -487,6 +527,7 @@ int quant_eval::runBench(MLIRContext &ctx, const BenchOptions &options) {
     auto t0 = std::chrono::steady_clock::now();
     CodegenOptions codegen;
     codegen.threads = unsigned(into.threads);
+    codegen.cpu = options.cpu;
     auto compiled = CompiledModel::compileJIT(m, codegen);
     into.compileSeconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
@@ -663,6 +704,13 @@ int quant_eval::runBench(MLIRContext &ctx, const BenchOptions &options) {
                << llvm::format("), int8 %.0f op/cycle/core (",
                                cpu.int8OpPerCycle)
                << cpu.int8Assumption << ")\n";
+  if (!options.cpu.empty())
+    llvm::outs() << "target:   quant-eval's code for " << options.cpu
+                 << " (the ISA and peak above are its); PyTorch with "
+                    "ONEDNN_MAX_CPU_ISA="
+                 << onednnIsa
+                 << "; ONNX Runtime uses this host's ISA (it has no such "
+                    "switch)\n";
   llvm::outs() << llvm::format("clock:    %.2f GHz, ", cpu.clockGHz)
                << cpu.clockSource;
   if (cpu.cpuinfoMHz > 0)
@@ -801,6 +849,11 @@ int quant_eval::runBench(MLIRContext &ctx, const BenchOptions &options) {
       {"results", std::move(jsonResults)},
       {"skipped", std::move(skippedJson)},
   };
+  // Code for a named CPU (--cpu): which, and what onednn was kept to.
+  if (!options.cpu.empty()) {
+    result["target_cpu"] = options.cpu;
+    result["onednn_max_cpu_isa"] = onednnIsa;
+  }
   if (onnx) {
     result["int8_calibration"] = calibrationNote;
     result["int8_float_ops_left"] = floatOpsLeft;

@@ -45,6 +45,11 @@ struct BenchOptions {
   /// Where to write the int8 model it times (empty: nowhere), so that it
   /// can be inspected, run with `quant-eval run`, or compiled ahead of time.
   std::string int8ModelOut;
+  /// Empty: quant-eval's code is for this host. Otherwise an x86 CPU name
+  /// (haswell) whose features the host has: quant-eval compiles for it, and
+  /// PyTorch's onednn is limited to its ISA (ONEDNN_MAX_CPU_ISA); ONNX
+  /// Runtime has no such switch and uses the host's.
+  std::string cpu;
   /// Peers to run: any of "pytorch", "onnxruntime"; "none" for none.
   std::vector<std::string> peers = {"pytorch", "onnxruntime"};
 
@@ -78,7 +83,9 @@ struct CpuPeak {
   double f32GflopsPerCore() const { return f32FlopPerCycle * clockGHz; }
   double int8GopsPerCore() const { return int8OpPerCycle * clockGHz; }
 };
-CpuPeak detectCpuPeak();
+/// The peak of this machine's cores, for the code of `targetCpu` (an x86
+/// CPU name, whose features then replace the host's) or of the host.
+CpuPeak detectCpuPeak(llvm::StringRef targetCpu = "");
 
 } // namespace quant_eval
 

@@ -5,7 +5,7 @@
 //   quant-eval infer MODEL --input X.npy --output Y.npy
 //   quant-eval bench MODEL [--rounds R] [--threads 1,all] [--repeat N]
 //       [--warmup W] [--torch-model NAME] [--peers pytorch,onnxruntime]
-//       [--calibration-dataset SPEC] [--json FILE]
+//       [--calibration-dataset SPEC] [--cpu haswell] [--json FILE]
 //   quant-eval calibrate MODEL --dataset fashion-mnist --split train
 //       --samples N --output STATS.json
 //
@@ -224,6 +224,12 @@ cl::opt<std::string>
     saveInt8("save-int8",
              cl::desc("bench: also write the int8 model it times (.mlir)"),
              cl::init(""), cl::cat(benchCategory));
+cl::opt<std::string> benchCpu(
+    "cpu",
+    cl::desc("bench: compile quant-eval's models for this x86 CPU (an LLVM "
+             "name such as haswell) instead of the host, which must have its "
+             "features; PyTorch's onednn is limited to the same ISA"),
+    cl::init(""), cl::cat(benchCategory));
 cl::list<std::string>
     benchPeers("peers",
                cl::desc("bench: peers to run, comma-separated: pytorch, "
@@ -816,6 +822,7 @@ int benchCommand(int argc, char **argv) {
   options.calibrationSamples = benchSamples;
   options.torchModel = torchModel;
   options.int8ModelOut = saveInt8;
+  options.cpu = benchCpu;
   if (!benchPeers.empty()) {
     options.peers.clear();
     for (const std::string &p : benchPeers) {

@@ -51,6 +51,12 @@ struct LowerToLLVMOptions : public PassPipelineOptions<LowerToLLVMOptions> {
       llvm::cl::init(1)};
 };
 
+/// The features of the x86 CPU `cpu` (e.g. "haswell") as LLVM feature
+/// strings, "+avx,+avx2,...", closed under implication; empty when `cpu` is
+/// not an x86 CPU LLVM knows. qe-annotate-target records them for a CPU
+/// named without features.
+std::string getX86CpuFeatures(llvm::StringRef cpu);
+
 /// Builds qe-lower-to-llvm: qe -> linalg, TOSA -> linalg, vectorization,
 /// bufferization, LLVM dialect.
 void buildLowerToLLVMPipeline(OpPassManager &pm,

@@ -59,10 +59,19 @@ std::optional<int64_t> availableMemoryBytes();
 /// allocation inside the compiled code. compileJIT checks this itself.
 llvm::Error checkInferenceFitsInMemory(mlir::ModuleOp module);
 
+/// The features (LLVM feature strings, "+avx2,...") of the x86 CPU `cpu`,
+/// when this host can run code compiled for it; otherwise an error that
+/// names what is wrong: not an x86 host, an unknown CPU, or the features
+/// this host lacks.
+llvm::Expected<std::string> getCpuFeaturesRunnableHere(llvm::StringRef cpu);
+
 struct CodegenOptions {
   std::string targetTriple; // empty: the host
-  std::string cpu;          // empty: the host's
-  std::string features;     // empty: the host's
+  /// Empty: the host's. For compileJIT, an x86 CPU whose features this host
+  /// has (e.g. haswell on an AVX-512 machine), to run the code that CPU
+  /// would get.
+  std::string cpu;
+  std::string features; // empty: the host's, or those of `cpu`
   unsigned optLevel = 3;
   /// Threads for the loops over output tiles; above 1 the model runs on
   /// OpenMP (libomp, loaded into the process by compileJIT).
@@ -74,7 +83,8 @@ public:
   ~CompiledModel();
 
   /// Lowers `module` (TOSA + qe, modified in place) with qe-lower-to-llvm
-  /// and JIT-compiles it for the host.
+  /// and JIT-compiles it for the host, or for `options.cpu` when the host
+  /// can run that CPU's code (an error names the features it lacks).
   static llvm::Expected<std::unique_ptr<CompiledModel>>
   compileJIT(mlir::ModuleOp module, const CodegenOptions &options = {});
 

@@ -52,25 +52,8 @@ struct AnnotateTargetPass
     // An x86 CPU named without features (cpu=haswell) has the features of
     // that CPU: the passes choosing vector widths and dot-product
     // instructions read them here, not from the CPU name.
-    if (targetFeatures.empty() && !cpu.empty() &&
-        llvm::Triple(triple).isX86() &&
-        llvm::X86::parseArchX86(cpu) != llvm::X86::CK_None) {
-      // The CPU's table lists AVX2 without the AVX it implies, for one:
-      // close the list so that readers need not know the implications.
-      SmallVector<StringRef> cpuFeatures;
-      llvm::X86::getFeaturesForCPU(cpu, cpuFeatures);
-      llvm::StringMap<bool> enabled;
-      for (StringRef f : cpuFeatures) {
-        enabled[f] = true;
-        llvm::X86::updateImpliedFeatures(f, /*Enabled=*/true, enabled);
-      }
-      SmallVector<std::string> names;
-      for (auto &f : enabled)
-        if (f.second)
-          names.push_back("+" + f.first().str());
-      llvm::sort(names);
-      targetFeatures = llvm::join(names, ",");
-    }
+    if (targetFeatures.empty() && !cpu.empty() && llvm::Triple(triple).isX86())
+      targetFeatures = qe::getX86CpuFeatures(cpu);
     module->setAttr(LLVM::LLVMDialect::getTargetTripleAttrName(),
                     b.getStringAttr(triple));
     module->setAttr("qe.target_cpu", b.getStringAttr(targetCpu));
@@ -82,6 +65,26 @@ struct AnnotateTargetPass
   }
 };
 } // namespace
+
+std::string mlir::qe::getX86CpuFeatures(llvm::StringRef cpu) {
+  if (llvm::X86::parseArchX86(cpu) == llvm::X86::CK_None)
+    return "";
+  // The CPU's table lists AVX2 without the AVX it implies, for one: close
+  // the list so that readers need not know the implications.
+  SmallVector<StringRef> cpuFeatures;
+  llvm::X86::getFeaturesForCPU(cpu, cpuFeatures);
+  llvm::StringMap<bool> enabled;
+  for (StringRef f : cpuFeatures) {
+    enabled[f] = true;
+    llvm::X86::updateImpliedFeatures(f, /*Enabled=*/true, enabled);
+  }
+  SmallVector<std::string> names;
+  for (auto &f : enabled)
+    if (f.second)
+      names.push_back("+" + f.first().str());
+  llvm::sort(names);
+  return llvm::join(names, ",");
+}
 
 void mlir::qe::buildLowerToLLVMPipeline(OpPassManager &pm,
                                         const LowerToLLVMOptions &options) {
