@@ -74,37 +74,34 @@ std::optional<DotInstruction> selectInstruction(StringRef isa) {
     return DotInstruction{{{16, "llvm.x86.avx512.vpdpbusd.512"},
                            {8, "llvm.x86.avx512.vpdpbusd.256"},
                            {4, "llvm.x86.avx512.vpdpbusd.128"}},
-                          4,
-                          true,
-                          true};
+                          /*group=*/4,
+                          /*unsignedLhs=*/true,
+                          /*accumulates=*/true};
   if (isa == "avx-vnni")
     return DotInstruction{{{8, "llvm.x86.avx512.vpdpbusd.256"},
                            {4, "llvm.x86.avx512.vpdpbusd.128"}},
-                          4,
-                          true,
-                          true};
+                          /*group=*/4,
+                          /*unsignedLhs=*/true,
+                          /*accumulates=*/true};
   if (isa == "neon-dotprod")
-    return DotInstruction{
-        {{4, "llvm.aarch64.neon.sdot.v4i32.v16i8"}}, 4, false, true};
+    return DotInstruction{{{4, "llvm.aarch64.neon.sdot.v4i32.v16i8"}},
+                          /*group=*/4,
+                          /*unsignedLhs=*/false,
+                          /*accumulates=*/true};
   // pmaddwd: i16 x i16 pairs summed in i32, exact for sign-extended bytes
   // (|2 * 128 * 128| fits). pmaddubsw would take bytes directly, 4 MACs per
   // lane in two steps, but saturates its i16 pair sums (255 * 127 * 2 >
   // 32767), so it is not used.
+  SmallVector<DotWidth> pairs;
   if (isa == "avx512bw")
-    return DotInstruction{{{16, "llvm.x86.avx512.pmaddw.d.512"},
-                           {8, "llvm.x86.avx2.pmadd.wd"},
-                           {4, "llvm.x86.sse2.pmadd.wd"}},
-                          2,
-                          false,
-                          false};
-  if (isa == "avx2")
-    return DotInstruction{
-        {{8, "llvm.x86.avx2.pmadd.wd"}, {4, "llvm.x86.sse2.pmadd.wd"}},
-        2,
-        false,
-        false};
-  if (isa == "sse2")
-    return DotInstruction{{{4, "llvm.x86.sse2.pmadd.wd"}}, 2, false, false};
+    pairs.push_back({16, "llvm.x86.avx512.pmaddw.d.512"});
+  if (isa == "avx512bw" || isa == "avx2")
+    pairs.push_back({8, "llvm.x86.avx2.pmadd.wd"});
+  if (isa == "avx512bw" || isa == "avx2" || isa == "sse2")
+    pairs.push_back({4, "llvm.x86.sse2.pmadd.wd"});
+  if (!pairs.empty())
+    return DotInstruction{pairs, /*group=*/2, /*unsignedLhs=*/false,
+                          /*accumulates=*/false};
   return std::nullopt;
 }
 
@@ -361,29 +358,29 @@ struct ContractionToDot : OpRewritePattern<vector::ContractionOp> {
                                      .getResult()
                                : lhsExt.getIn());
     auto activationWord = [&](int64_t x, int64_t group) -> Value {
-      Value four;
+      Value bytes;
       if (lhsFromMemory) {
         SmallVector<Value> at(lhsRead.getIndices());
         at.back() = offset(at.back(), g * group);
         if (columns)
           at[at.size() - 2] = offset(at[at.size() - 2], x);
-        four = vector::LoadOp::create(rewriter, loc, groupBytes,
-                                      lhsRead.getBase(), at);
+        bytes = vector::LoadOp::create(rewriter, loc, groupBytes,
+                                       lhsRead.getBase(), at);
       } else {
         int64_t n = std::min<int64_t>(g, channels - g * group);
-        four = vector::ExtractStridedSliceOp::create(
+        bytes = vector::ExtractStridedSliceOp::create(
             rewriter, loc, rows[x], ArrayRef<int64_t>{g * group},
             ArrayRef<int64_t>{n}, ArrayRef<int64_t>{1});
         if (n < g) {
           SmallVector<int64_t> mask = llvm::to_vector(llvm::seq<int64_t>(n));
           mask.append(g - n, n); // element 0 of the zeros
-          four =
-              vector::ShuffleOp::create(rewriter, loc, four, zeroBytes, mask);
+          bytes =
+              vector::ShuffleOp::create(rewriter, loc, bytes, zeroBytes, mask);
         }
       }
       Value word = vector::BitCastOp::create(
           rewriter, loc, VectorType::get({1}, rewriter.getIntegerType(8 * g)),
-          four);
+          bytes);
       return vector::ExtractOp::create(rewriter, loc, word,
                                        ArrayRef<int64_t>{0});
     };
