@@ -71,7 +71,10 @@ struct CodegenOptions {
   /// has (e.g. haswell on an AVX-512 machine), to run the code that CPU
   /// would get.
   std::string cpu;
-  std::string features; // empty: the host's, or those of `cpu`
+  /// Empty: the host's, or those of `cpu` (checked against the host).
+  /// Given with `cpu`, they are used as they are: the caller vouches that
+  /// this host runs them.
+  std::string features;
   unsigned optLevel = 3;
   /// Threads for the loops over output tiles; above 1 the model runs on
   /// OpenMP (libomp, loaded into the process by compileJIT).
