@@ -16,6 +16,7 @@
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/OpenMP/OpenMPToLLVMIRTranslation.h"
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringSet.h"
 #include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -230,11 +231,20 @@ llvm::Expected<std::string> getCpuFeaturesRunnableHere(llvm::StringRef cpu) {
   llvm::StringMap<bool> host = llvm::sys::getHostCPUFeatures();
   SmallVector<StringRef> list, missing;
   StringRef(features).split(list, ',', -1, /*KeepEmpty=*/false);
+  // System and privileged instructions, which model code never contains:
+  // a host without them (this Zen 5 lacks Skylake-SP's pku) still runs it.
+  static const llvm::StringSet<> systemFeatures = {
+      "cldemote", "enqcmd",  "fsgsbase",  "hreset",    "invpcid",  "kl",
+      "clzero",   "mwaitx",  "prefetchi", "movdir64b", "movdiri",  "pconfig",
+      "pku",      "ptwrite", "rdpid",     "rdpru",     "rtm",      "serialize",
+      "sgx",      "shstk",   "tsxldtrk",  "uintr",     "usermsr",  "waitpkg",
+      "wbnoinvd", "widekl",  "xsave",     "xsavec",    "xsaveopt", "xsaves"};
   for (StringRef f : list) {
     // Features the host detection does not report (x87, cx8) are left
-    // alone: every x86-64 has them.
+    // alone too: every x86-64 has them.
     auto it = host.find(f.drop_front());
-    if (it != host.end() && !it->second)
+    if (it != host.end() && !it->second &&
+        !systemFeatures.contains(f.drop_front()))
       missing.push_back(f);
   }
   if (!missing.empty())
