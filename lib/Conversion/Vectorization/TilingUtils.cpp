@@ -110,15 +110,23 @@ bool mlir::qe::hasOddIntegerWidth(Operation *op) {
   return result.wasInterrupted();
 }
 
-std::string mlir::qe::getDotProductIsa(ModuleOp module) {
+std::optional<SmallVector<StringRef>>
+mlir::qe::getTargetFeatures(ModuleOp module) {
   auto features = module->getAttrOfType<StringAttr>("qe.target_features");
+  if (!features)
+    return std::nullopt;
+  SmallVector<StringRef> list;
+  features.getValue().split(list, ',', -1, /*KeepEmpty=*/false);
+  return list;
+}
+
+std::string mlir::qe::getDotProductIsa(ModuleOp module) {
   auto triple = module->getAttrOfType<StringAttr>(
       LLVM::LLVMDialect::getTargetTripleAttrName());
   if (!triple)
     return "none";
-  SmallVector<StringRef> list;
-  if (features)
-    features.getValue().split(list, ',');
+  SmallVector<StringRef> list =
+      getTargetFeatures(module).value_or(SmallVector<StringRef>());
   auto has = [&](StringRef f) {
     return llvm::is_contained(list, ("+" + f).str());
   };

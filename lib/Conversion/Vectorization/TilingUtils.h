@@ -9,6 +9,7 @@
 #include "mlir/IR/PatternMatch.h"
 
 #include <cstdint>
+#include <optional>
 
 namespace mlir::qe {
 
@@ -47,6 +48,10 @@ tileWithLoops(RewriterBase &rewriter, linalg::LinalgOp op,
 /// every dimension, reading the trailing dimensions of its source in order
 /// (a minor identity map).
 bool isInBoundsMinorIdentityRead(vector::TransferReadOp read);
+
+/// The module's target features ("+avx2", ...), as qe-annotate-target
+/// records them in `qe.target_features`; nothing when it has not run.
+std::optional<SmallVector<StringRef>> getTargetFeatures(ModuleOp module);
 
 /// The dot-product instruction set that qe-lower-int8-contractions uses for
 /// the module's target (qe-annotate-target's triple and features):

@@ -398,19 +398,15 @@ struct InsertRowSlice : OpRewritePattern<vector::InsertStridedSliceOp> {
 
 /// f32 lanes of the target's widest vector register, from the features
 /// qe-annotate-target records: 16 with AVX-512, 8 with AVX/AVX2, 4
-/// otherwise (NEON, or a module without a target).
-int64_t getF32VectorLanes(func::FuncOp func) {
-  auto module = func->getParentOfType<ModuleOp>();
-  auto features = module
-                      ? module->getAttrOfType<StringAttr>("qe.target_features")
-                      : StringAttr();
+/// otherwise (NEON, SSE); 8 for a module that records no features.
+int64_t getF32VectorLanes(ModuleOp module) {
+  std::optional<SmallVector<StringRef>> features =
+      module ? qe::getTargetFeatures(module) : std::nullopt;
   if (!features)
     return 8;
-  SmallVector<StringRef> list;
-  features.getValue().split(list, ',');
-  if (llvm::is_contained(list, "+avx512f"))
+  if (llvm::is_contained(*features, "+avx512f"))
     return 16;
-  if (llvm::is_contained(list, "+avx"))
+  if (llvm::is_contained(*features, "+avx"))
     return 8;
   return 4;
 }
@@ -664,8 +660,9 @@ struct VectorizeContractionsPass
     func::FuncOp func = getOperation();
     MLIRContext *ctx = &getContext();
     IRRewriter rewriter(ctx);
-    vectorLanes = getF32VectorLanes(func);
-    if (auto module = func->getParentOfType<ModuleOp>())
+    auto module = func->getParentOfType<ModuleOp>();
+    vectorLanes = getF32VectorLanes(module);
+    if (module)
       dotIsa = qe::getDotProductIsa(module);
 
     // Integer ops first: they become the plain ops handled below.
