@@ -144,7 +144,17 @@ def VectorizeContractions : Pass<"qe-vectorize-contractions", "func::FuncOp"> {
        zero-point correction broadcast from a 1-D constant) and each tile
        reads it only before writing its own slice, start the accumulator
        from that constant and the tile loops from an empty tensor: the init
-       is never written to memory.
+       is never written to memory;
+    6. when a 2-D or depthwise convolution's result goes only to one
+       elementwise op (its requantization, clamp or residual add, made one
+       op by qe-fuse-elementwise; seen through reshapes of unit
+       dimensions), tile that op along the convolution's output tiles and
+       compute each convolution tile inside its loops
+       (`fuse-consumers`): the consumer takes the accumulator vector
+       straight from the registers, and the i32 (or f32) feature map is
+       never written and read back. A tile's bias then comes from a read
+       of the per-channel constant, as in 5. Convolutions split along the
+       width (below) are not fused.
 
     A strided slice that is one whole row of a vector (a strided
     convolution's column) becomes `vector.extract`/`vector.insert`; the
@@ -177,7 +187,10 @@ def VectorizeContractions : Pass<"qe-vectorize-contractions", "func::FuncOp"> {
     ListOption<"depthwiseTileSizes", "depthwise-tile-sizes", "int64_t",
                "Tiles of depthwise_conv_2d_nhwc_hwc over (n, oh, ow, c, kh, kw)">,
     ListOption<"matmulTileSizes", "matmul-tile-sizes", "int64_t",
-               "Tiles of batch_matmul over (b, m, n, k); matmul drops b">
+               "Tiles of batch_matmul over (b, m, n, k); matmul drops b">,
+    Option<"fuseConsumers", "fuse-consumers", "bool", /*default=*/"true",
+           "Compute each convolution tile inside the tile loops of its "
+           "elementwise consumer (requantization, clamp, residual add)">
   ];
 }
 

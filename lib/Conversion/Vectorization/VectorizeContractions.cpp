@@ -336,11 +336,24 @@ struct FoldSliceRoundTripIntoTransferWrite
     if (!llvm::all_of(write.getIndices(),
                       [](Value v) { return isZeroInteger(v); }))
       return rewriter.notifyMatchFailure(insert, "write not at the origin");
+    // Written at the origin, a dimension that fits in the static slice is
+    // in bounds of the slice, hence of the tensor: say so, or the write
+    // lowers to masked stores.
+    SmallVector<bool> inBounds = write.getInBoundsValues();
+    if (write.getPermutationMap().isMinorIdentity()) {
+      ArrayRef<int64_t> slice = extract.getType().getShape();
+      ArrayRef<int64_t> vector = write.getVectorType().getShape();
+      for (auto [i, size] : llvm::enumerate(vector)) {
+        int64_t sliceSize = slice[slice.size() - vector.size() + i];
+        if (!ShapedType::isDynamic(sliceSize) && size <= sliceSize)
+          inBounds[i] = true;
+      }
+    }
     SmallVector<Value> offsets = getValueOrCreateConstantIndexOp(
         rewriter, insert.getLoc(), insert.getMixedOffsets());
     rewriter.replaceOpWithNewOp<vector::TransferWriteOp>(
         insert, write.getVector(), insert.getDest(), offsets,
-        write.getPermutationMapAttr(), write.getInBoundsAttr());
+        write.getPermutationMapAttr(), rewriter.getBoolArrayAttr(inBounds));
     return success();
   }
 };
@@ -396,6 +409,181 @@ struct InsertRowSlice : OpRewritePattern<vector::InsertStridedSliceOp> {
   }
 };
 
+/// Whether `indices` are all constant zeros.
+bool allZero(ValueRange indices) {
+  return llvm::all_of(indices, [](Value v) { return isZeroInteger(v); });
+}
+
+/// (In bounds, at the origin and with as many elements as the tensor, a
+/// minor-identity transfer covers the whole tensor.)
+/// A read of a whole tensor that is a reshape (collapse_shape or
+/// expand_shape ops) of a tensor written whole by one transfer_write reads the
+/// written vector, reshaped: reshapes keep the row-major order, as
+/// vector.shape_cast does. A fused consumer reads its convolution's tile
+/// this way: linalg-fold-unit-extent-dims dropped the unit batch dimension
+/// from elementwise ops only. Folded, the i32 tile never goes to memory.
+struct ForwardWrittenTileThroughReshape
+    : OpRewritePattern<vector::TransferReadOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(vector::TransferReadOp read,
+                                PatternRewriter &rewriter) const override {
+    auto base = dyn_cast<TypedValue<RankedTensorType>>(read.getBase());
+    if (!base || !qe::isInBoundsMinorIdentityRead(read) ||
+        !allZero(read.getIndices()) ||
+        read.getVectorType().getNumElements() !=
+            base.getType().getNumElements())
+      return rewriter.notifyMatchFailure(read, "not a read of a whole tensor");
+    Value written = base;
+    while (isa_and_present<tensor::CollapseShapeOp, tensor::ExpandShapeOp>(
+        written.getDefiningOp()))
+      written = written.getDefiningOp()->getOperand(0);
+    if (written == base)
+      return rewriter.notifyMatchFailure(read, "not a read of a reshape");
+    auto write = written.getDefiningOp<vector::TransferWriteOp>();
+    if (!write || write.getMask() || !write.hasPureTensorSemantics() ||
+        !write.getPermutationMap().isMinorIdentity() ||
+        !llvm::all_of(write.getInBoundsValues(), [](bool b) { return b; }) ||
+        !allZero(write.getIndices()) ||
+        write.getVectorType().getNumElements() !=
+            cast<RankedTensorType>(write.getBase().getType()).getNumElements())
+      return rewriter.notifyMatchFailure(read, "not a whole written tensor");
+    rewriter.replaceOpWithNewOp<vector::ShapeCastOp>(read, read.getVectorType(),
+                                                     write.getVector());
+    return success();
+  }
+};
+
+/// The all-parallel linalg.generic that alone consumes `op`'s result,
+/// through reshapes (collected in `reshapes`): a convolution's
+/// requantization, clamp or residual add, which qe-fuse-elementwise has made
+/// one op. It reads the result and writes its own element for element
+/// (identity maps), so an output tile of `op` is all one of its tiles
+/// needs.
+linalg::GenericOp
+getElementwiseConsumer(linalg::LinalgOp op,
+                       SmallVectorImpl<Operation *> &reshapes) {
+  if (op->getNumResults() != 1)
+    return {};
+  Value value = op->getResult(0);
+  while (value.hasOneUse()) {
+    Operation *user = *value.getUsers().begin();
+    if (isa<tensor::CollapseShapeOp, tensor::ExpandShapeOp>(user)) {
+      reshapes.push_back(user);
+      value = user->getResult(0);
+      continue;
+    }
+    auto generic = dyn_cast<linalg::GenericOp>(user);
+    if (!generic || !generic.hasPureTensorSemantics() ||
+        generic.hasDynamicShape() || generic.getNumResults() != 1 ||
+        generic.getNumParallelLoops() != generic.getNumLoops() ||
+        generic->getParentOfType<scf::ForOp>() ||
+        qe::hasOddIntegerWidth(generic))
+      return {};
+    for (OpOperand &operand : generic->getOpOperands()) {
+      AffineMap map = generic.getMatchingIndexingMap(&operand);
+      if (!map.isProjectedPermutation() ||
+          ((operand.get() == value || generic.isDpsInit(&operand)) &&
+           !map.isIdentity()))
+        return {};
+    }
+    return generic;
+  }
+  return {};
+}
+
+/// What fuseIntoElementwiseConsumer made: the consumer's tile, to vectorize,
+/// and `op`'s tile inside the same loops (null if it could not be fused).
+struct FusedTiles {
+  linalg::LinalgOp consumer, producer;
+};
+
+/// Tiles the elementwise consumer of `op` (getElementwiseConsumer) along
+/// the output tiles of `op` (`sizes`, over `op`'s loops) and computes `op`'s
+/// tile inside those loops, where the consumer reads it: the convolution's
+/// i32 accumulators then go from registers straight into the
+/// requantization, clamp and residual add, and no i32 feature map is
+/// written and read back. Fails with nothing changed when `op` has no such
+/// consumer, or its output tile does not map onto the consumer's loops.
+FailureOr<FusedTiles> fuseIntoElementwiseConsumer(RewriterBase &rewriter,
+                                                  linalg::LinalgOp op,
+                                                  ArrayRef<int64_t> sizes) {
+  SmallVector<Operation *> reshapes;
+  linalg::GenericOp consumer = getElementwiseConsumer(op, reshapes);
+  if (!consumer)
+    return failure();
+  // The reshapes between the two only add or drop unit dimensions: the
+  // consumer's loops longer than one are `op`'s output dimensions longer
+  // than one, in order, and take their tile sizes.
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  SmallVector<int64_t> opExtents, opSizes;
+  for (AffineExpr expr :
+       op.getIndexingMapMatchingResult(op->getResult(0)).getResults()) {
+    auto dim = dyn_cast<AffineDimExpr>(expr);
+    if (!dim)
+      return failure();
+    if (ranges[dim.getPosition()] > 1) {
+      opExtents.push_back(ranges[dim.getPosition()]);
+      opSizes.push_back(sizes[dim.getPosition()]);
+    }
+  }
+  SmallVector<int64_t> consumerSizes(consumer.getNumLoops(), 0);
+  size_t next = 0;
+  for (auto [dim, range] : llvm::enumerate(consumer.getStaticLoopRanges())) {
+    if (range == 1)
+      continue;
+    if (next == opExtents.size() || opExtents[next] != range)
+      return failure();
+    consumerSizes[dim] = opSizes[next++];
+  }
+  if (next != opExtents.size() ||
+      llvm::all_of(consumerSizes, [](int64_t s) { return s == 0; }))
+    return failure();
+
+  MLIRContext *ctx = op->getContext();
+  scf::SCFTilingOptions tiling;
+  tiling.setTileSizes(getAsIndexOpFoldResult(ctx, consumerSizes));
+  scf::SCFTileAndFuseOptions options;
+  options.setTilingOptions(tiling);
+  // Only `op` joins the loops: the consumer's other operands (a residual
+  // branch, per-channel constants) are read as slices.
+  options.setFusionControlFn(
+      [&](tensor::ExtractSliceOp, OpResult producer, bool isDestination)
+          -> std::optional<scf::SCFTileAndFuseOptions::ControlFnResult> {
+        if (isDestination || producer.getOwner() != op.getOperation())
+          return std::nullopt;
+        return scf::SCFTileAndFuseOptions::ControlFnResult{};
+      });
+  // Slices of the reshaped result move above the reshapes, onto `op`.
+  RewritePatternSet cleanup(ctx);
+  tensor::populateBubbleUpExtractSliceOpPatterns(cleanup);
+  options.cleanupPatterns = FrozenRewritePatternSet(std::move(cleanup));
+  rewriter.setInsertionPoint(consumer);
+  FailureOr<scf::SCFTileAndFuseResult> fused =
+      scf::tileConsumerAndFuseProducersUsingSCF(
+          rewriter, cast<TilingInterface>(consumer.getOperation()), options);
+  if (failed(fused))
+    return failure();
+  rewriter.replaceOp(consumer,
+                     fused->replacements.lookup(consumer->getResult(0)));
+  if (!fused->loops.empty())
+    fused->loops.front()->setAttr(qe::kParallelTileAttr,
+                                  rewriter.getUnitAttr());
+  FusedTiles tiles{cast<linalg::LinalgOp>(fused->tiledAndFusedOps.front()), {}};
+  if (!fused->fusedProducers.contains(op.getOperation()))
+    return tiles;
+  for (Operation *tiled : fused->tiledAndFusedOps)
+    if (tiled != tiles.consumer.getOperation() &&
+        isa<linalg::LinalgOp>(tiled) && tiled->getName() == op->getName())
+      tiles.producer = cast<linalg::LinalgOp>(tiled);
+  // The whole op is computed in the loops now.
+  for (Operation *reshape : llvm::reverse(reshapes))
+    if (isOpTriviallyDead(reshape))
+      rewriter.eraseOp(reshape);
+  if (op->use_empty())
+    rewriter.eraseOp(op);
+  return tiles;
+}
+
 /// f32 lanes of the target's widest vector register, from the features
 /// qe-annotate-target records: 16 with AVX-512, 8 with AVX/AVX2, 4
 /// otherwise (NEON, SSE); 8 for a module that records no features.
@@ -446,6 +634,57 @@ std::optional<ChannelConstant> getChannelConstant(Value tensor) {
     return std::nullopt;
   return ChannelConstant{{}, input};
 }
+
+/// Replaces `read` (in bounds, minor identity) of a tensor that holds
+/// `constant` with the values it reads: a vector constant, or one read of
+/// the per-channel row broadcast along the outer dimensions.
+void replaceWithChannelConstant(RewriterBase &rewriter,
+                                vector::TransferReadOp read,
+                                const ChannelConstant &constant) {
+  rewriter.setInsertionPoint(read);
+  VectorType type = read.getVectorType();
+  Value forwarded;
+  if (constant.splat) {
+    forwarded =
+        arith::ConstantOp::create(rewriter, read.getLoc(), type,
+                                  DenseElementsAttr::get(type, constant.splat));
+  } else {
+    auto rowType =
+        VectorType::get({type.getShape().back()}, type.getElementType());
+    Value row = vector::TransferReadOp::create(
+        rewriter, read.getLoc(), rowType, constant.channels,
+        ValueRange{read.getIndices().back()}, read.getPadding(),
+        ArrayRef<bool>{true});
+    forwarded = vector::BroadcastOp::create(rewriter, read.getLoc(), type, row);
+  }
+  rewriter.replaceOp(read, forwarded);
+}
+
+/// A read of a per-channel constant tensor (a fused convolution tile reads
+/// its bias this way, from the init outside the loops) is the constant.
+struct ReadChannelConstant : OpRewritePattern<vector::TransferReadOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(vector::TransferReadOp read,
+                                PatternRewriter &rewriter) const override {
+    if (!read.hasPureTensorSemantics() ||
+        !qe::isInBoundsMinorIdentityRead(read))
+      return rewriter.notifyMatchFailure(read, "not a plain read");
+    std::optional<ChannelConstant> constant =
+        getChannelConstant(read.getBase());
+    // Every slice and reshape of a constant fill is that fill.
+    Value source = read.getBase();
+    while (isa_and_present<tensor::ExtractSliceOp, tensor::ExpandShapeOp,
+                           tensor::CollapseShapeOp>(source.getDefiningOp()))
+      source = source.getDefiningOp()->getOperand(0);
+    if (!constant)
+      if (TypedAttr splat = getFillValue(source))
+        constant = ChannelConstant{splat, {}};
+    if (!constant)
+      return rewriter.notifyMatchFailure(read, "not a per-channel constant");
+    replaceWithChannelConstant(rewriter, read, *constant);
+    return success();
+  }
+};
 
 /// Whether `read`, of a tensor carried through the loops from `root` down,
 /// sees only values from before the loops: it reads the value its loop
@@ -533,26 +772,8 @@ void forwardConstantInits(func::FuncOp func, IRRewriter &rewriter) {
       }
       if (!onlyCarried || reads.empty())
         continue;
-      for (vector::TransferReadOp read : reads) {
-        rewriter.setInsertionPoint(read);
-        VectorType type = read.getVectorType();
-        Value forwarded;
-        if (constant->splat) {
-          forwarded = arith::ConstantOp::create(
-              rewriter, read.getLoc(), type,
-              DenseElementsAttr::get(type, constant->splat));
-        } else {
-          auto rowType =
-              VectorType::get({type.getShape().back()}, type.getElementType());
-          Value row = vector::TransferReadOp::create(
-              rewriter, read.getLoc(), rowType, constant->channels,
-              ValueRange{read.getIndices().back()}, read.getPadding(),
-              ArrayRef<bool>{true});
-          forwarded =
-              vector::BroadcastOp::create(rewriter, read.getLoc(), type, row);
-        }
-        rewriter.replaceOp(read, forwarded);
-      }
+      for (vector::TransferReadOp read : reads)
+        replaceWithChannelConstant(rewriter, read, *constant);
       rewriter.setInsertionPoint(root);
       Value empty =
           tensor::EmptyOp::create(rewriter, root.getLoc(), initType.getShape(),
@@ -702,6 +923,8 @@ struct VectorizeContractionsPass
     // along the width: a part that the requested tile divides, and the
     // remainder, each static.
     SmallVector<linalg::LinalgOp> split;
+    // Tiles of elementwise consumers into which a convolution was fused.
+    SmallVector<linalg::LinalgOp> fusedConsumers;
     for (linalg::LinalgOp op : targets) {
       SmallVector<int64_t> sizes = *getTileSizes(op);
       if (!isa<linalg::Conv2DNhwcHwcfOp, linalg::DepthwiseConv2DNhwcHwcOp,
@@ -773,6 +996,26 @@ struct VectorizeContractionsPass
           if (kinds[d] == utils::IteratorType::parallel)
             interchange.push_back(d);
       }
+      if (fuseConsumers &&
+          isa<linalg::Conv2DNhwcHwcfOp, linalg::DepthwiseConv2DNhwcHwcOp>(op)) {
+        // The fused tile keeps the reduction loops to tile inside.
+        SmallVector<int64_t> reductionSizes(sizes);
+        for (auto [size, kind] :
+             llvm::zip(reductionSizes, op.getIteratorTypesArray()))
+          if (kind == utils::IteratorType::parallel)
+            size = 0;
+        FailureOr<FusedTiles> fused =
+            fuseIntoElementwiseConsumer(rewriter, op, sizes);
+        if (succeeded(fused)) {
+          fusedConsumers.push_back(fused->consumer);
+          if (fused->producer) {
+            if (llvm::any_of(reductionSizes, [](int64_t s) { return s; }))
+              (void)qe::tileWithLoops(rewriter, fused->producer,
+                                      reductionSizes);
+            continue;
+          }
+        }
+      }
       (void)qe::tileWithLoops(rewriter, op, sizes, interchange);
     }
 
@@ -797,6 +1040,9 @@ struct VectorizeContractionsPass
     });
     for (linalg::LinalgOp op : tiles)
       (void)qe::vectorizeInPlace(rewriter, op, /*createNamedContraction=*/true);
+    for (linalg::LinalgOp op : fusedConsumers)
+      if (!op.hasDynamicShape())
+        (void)qe::vectorizeInPlace(rewriter, op);
 
     // Clean up: contractions in canonical form, slices folded into
     // transfers (or bufferization makes copies of every tile).
@@ -804,8 +1050,11 @@ struct VectorizeContractionsPass
     vector::populateVectorReductionToContractPatterns(patterns);
     vector::populateVectorTransferPermutationMapLoweringPatterns(patterns);
     tensor::populateFoldTensorSubsetIntoVectorTransferPatterns(patterns);
-    patterns.add<FoldSliceRoundTripIntoTransferWrite, ExtractRowSlice,
-                 InsertRowSlice>(ctx);
+    patterns.add<ExtractRowSlice, InsertRowSlice>(ctx);
+    // Before upstream's insert_slice folder, which cannot tell that a slice
+    // of the loop-carried tensor is in bounds and marks such writes out of
+    // bounds (masked stores; a fused consumer's every store came out so).
+    patterns.add<FoldSliceRoundTripIntoTransferWrite>(ctx, /*benefit=*/2);
     if (failed(applyPatternsGreedily(func, std::move(patterns))))
       return signalPassFailure();
     // Reductions that are not contractions (a pool's window sum) stay
@@ -828,6 +1077,19 @@ struct VectorizeContractionsPass
       hoistLoopInvariantSubsets(rewriter,
                                 cast<LoopLikeOpInterface>(loop.getOperation()));
     forwardConstantInits(func, rewriter);
+    // A fused tile's accumulator, hoisted, starts from a read of its init
+    // (the bias) and ends in a write that its consumer reads back: read the
+    // constant, and hand the consumer the accumulator itself.
+    {
+      RewritePatternSet forwarding(ctx);
+      tensor::populateFoldTensorSubsetIntoVectorTransferPatterns(forwarding);
+      vector::TransferReadOp::getCanonicalizationPatterns(forwarding, ctx);
+      scf::ForOp::getCanonicalizationPatterns(forwarding, ctx);
+      forwarding.add<ReadChannelConstant, ForwardWrittenTileThroughReshape>(
+          ctx);
+      if (failed(applyPatternsGreedily(func, std::move(forwarding))))
+        return signalPassFailure();
+    }
   }
 };
 } // namespace

@@ -1,4 +1,5 @@
 // RUN: quant-opt %s -split-input-file -qe-vectorize-contractions | FileCheck %s
+// RUN: quant-opt %s -split-input-file -qe-vectorize-contractions="fuse-consumers=false" | FileCheck %s --check-prefix=NOFUSE
 
 // A convolution with a constant FHWC filter becomes HWCF (transposed at
 // compile time), is tiled, decomposed to 1-D and vectorized.
@@ -65,9 +66,9 @@ func.func @filter_transpose(%x: tensor<1x1x1x2xf32>, %init: tensor<1x1x1x2xf32>)
 // vector iter_arg.
 // CHECK-LABEL: func @accumulator_hoisted
 // CHECK: %[[ACC:.*]] = vector.transfer_read %{{.*}} : tensor<1x8x8x16xf32>, vector<1x8x8xf32>
-// CHECK: scf.for {{.*}} iter_args({{.*}}, %[[A1:.*]] = %[[ACC]]) -> (tensor<1x8x8x16xf32>, vector<1x8x8xf32>)
-// CHECK: scf.for {{.*}} -> (tensor<1x8x8x16xf32>, vector<1x8x8xf32>)
-// CHECK: scf.for {{.*}} iter_args({{.*}}, %[[A3:.*]] = %{{.*}}) -> (tensor<1x8x8x16xf32>, vector<1x8x8xf32>)
+// CHECK: scf.for {{.*}} iter_args(%[[A1:.*]] = %[[ACC]]) -> (vector<1x8x8xf32>)
+// CHECK: scf.for {{.*}} -> (vector<1x8x8xf32>)
+// CHECK: scf.for {{.*}} iter_args(%[[A3:.*]] = %{{.*}}) -> (vector<1x8x8xf32>)
 // CHECK-NOT: vector.transfer_write
 // CHECK: vector.contract {{.*}} %[[A3]]
 // CHECK: }
@@ -106,20 +107,18 @@ func.func @conv_zero_points(%x: tensor<1x1x4x2xi8>, %init: tensor<1x1x4x2xi32>) 
 // -----
 
 // The usual init is a fill of 0: the init is then the constant 0 - 9 and
-// 0 + 3 per channel. The tile's accumulator starts from that constant, the
-// tile loops from an empty tensor: neither the fill nor the init is ever
-// written.
+// 0 + 3 per channel. The tile's accumulator starts from that constant, and
+// the tile is written into an empty tensor: neither the fill nor the init
+// is ever written. (One tile covers the op here, so no loop is left.)
 // CHECK-LABEL: func @conv_zero_points_on_fill
 // CHECK-DAG: %[[INIT:.*]] = arith.constant dense<[-9, 3]> : tensor<2xi32>
 // CHECK-NOT: linalg.fill
 // CHECK-NOT: linalg.generic
 // CHECK: %[[EMPTY:.*]] = tensor.empty() : tensor<1x1x4x2xi32>
-// CHECK-NEXT: scf.for {{.*}} iter_args(%{{.*}} = %[[EMPTY]])
-// CHECK-NEXT: scf.for %[[F:.*]] = %{{.*}} to
-// CHECK-NEXT: %[[ROW:.*]] = vector.transfer_read %[[INIT]][%[[F]]]
+// CHECK-NEXT: %[[ROW:.*]] = vector.transfer_read %[[INIT]][%{{.*}}]
 // CHECK-NEXT: %[[ACC:.*]] = vector.broadcast %[[ROW]] : vector<2xi32> to vector<1x4x2xi32>
-// CHECK-NEXT: scf.for {{.*}} iter_args(%{{.*}} = %{{.*}}, %[[A:.*]] = %[[ACC]])
-// CHECK: vector.contract {{.*}} %[[A]]
+// CHECK: vector.contract {{.*}} %[[ACC]]
+// CHECK: vector.transfer_write %{{.*}}, %[[EMPTY]]
 func.func @conv_zero_points_on_fill(%x: tensor<1x1x4x2xi8>) -> tensor<1x1x4x2xi32> {
   %w = arith.constant dense<[[[[1, 2]]], [[[3, -4]]]]> : tensor<2x1x1x2xi8>
   %zx = arith.constant 3 : i32
@@ -325,4 +324,168 @@ module attributes {llvm.target_triple = "x86_64-unknown-linux-gnu", qe.target_fe
            ins(%x, %w : tensor<1x4x8x16xi8>, tensor<1x1x16x64xi8>) outs(%init : tensor<1x4x8x64xi32>) -> tensor<1x4x8x64xi32>
     return %0 : tensor<1x4x8x64xi32>
   }
+}
+// -----
+
+// A convolution whose result only its requantization reads (through the
+// collapse_shape that linalg-fold-unit-extent-dims leaves, as the elementwise
+// op lost the unit batch dimension) is computed inside the requantization's
+// tile loops (rows and channel tiles; one tile spans the 8 columns): the
+// consumer works on the accumulator vector of the tile, and no i32 tensor
+// is written. The bias, the convolution's init broadcast from a
+// 1-D constant, is read as a row of that constant.
+// CHECK-LABEL: func @fused_requantization
+// CHECK-DAG: %[[BIAS:.*]] = arith.constant dense<{{.*}}> : tensor<16xi32>
+// CHECK-NOT: linalg.
+// CHECK: scf.for {{.*}} -> (tensor<4x8x16xi8>)
+// CHECK: scf.for %[[F:[a-z0-9_]+]] = {{.*}} -> (tensor<4x8x16xi8>)
+// CHECK: %[[ROW:.*]] = vector.transfer_read %[[BIAS]][%[[F]]]
+// CHECK: %[[INIT:.*]] = vector.broadcast %[[ROW]]
+// CHECK: %[[ACC:.*]] = scf.for {{.*}} iter_args(%{{.*}} = %[[INIT]]) -> (vector<1x8x8xi32>)
+// CHECK: vector.contract
+// CHECK-NOT: vector.transfer_write
+// CHECK: arith.shrsi %[[ACC]]
+// CHECK: arith.trunci {{.*}} to vector<1x8x8xi8>
+// CHECK: vector.transfer_write {{.*}} : vector<1x8x8xi8>, tensor<4x8x16xi8>
+// CHECK: qe.parallel_tile
+// NOFUSE-LABEL: func @fused_requantization
+// NOFUSE: vector.transfer_write {{.*}} : vector<1x8x8xi32>, tensor<1x4x8x16xi32>
+// NOFUSE: linalg.generic
+func.func @fused_requantization(%x: tensor<1x6x10x8xi8>) -> tensor<4x8x16xi8> {
+  %w = arith.constant dense<1> : tensor<16x3x3x8xi8>
+  %b = arith.constant dense<[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]> : tensor<16xi32>
+  %e = tensor.empty() : tensor<1x4x8x16xi32>
+  %init = linalg.generic {indexing_maps = [affine_map<(n, h, w, c) -> (c)>, affine_map<(n, h, w, c) -> (n, h, w, c)>],
+                          iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%b : tensor<16xi32>) outs(%e : tensor<1x4x8x16xi32>) {
+  ^bb0(%in: i32, %out: i32):
+    linalg.yield %in : i32
+  } -> tensor<1x4x8x16xi32>
+  %acc = linalg.conv_2d_nhwc_fhwc {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+         ins(%x, %w : tensor<1x6x10x8xi8>, tensor<16x3x3x8xi8>) outs(%init : tensor<1x4x8x16xi32>) -> tensor<1x4x8x16xi32>
+  %collapsed = tensor.collapse_shape %acc [[0, 1], [2], [3]] : tensor<1x4x8x16xi32> into tensor<4x8x16xi32>
+  %out = tensor.empty() : tensor<4x8x16xi8>
+  %q = linalg.generic {indexing_maps = [affine_map<(h, w, c) -> (h, w, c)>, affine_map<(h, w, c) -> (h, w, c)>],
+                       iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%collapsed : tensor<4x8x16xi32>) outs(%out : tensor<4x8x16xi8>) {
+  ^bb0(%in: i32, %o: i8):
+    %c2 = arith.constant 2 : i32
+    %lo = arith.constant -128 : i32
+    %hi = arith.constant 127 : i32
+    %s = arith.shrsi %in, %c2 : i32
+    %m = arith.maxsi %s, %lo : i32
+    %n = arith.minsi %m, %hi : i32
+    %t = arith.trunci %n : i32 to i8
+    linalg.yield %t : i8
+  } -> tensor<4x8x16xi8>
+  return %q : tensor<4x8x16xi8>
+}
+
+// -----
+
+// A residual add reads the convolution and another branch; only the
+// convolution joins the loops, the branch is read tile by tile.
+// CHECK-LABEL: func @fused_residual_add
+// CHECK-SAME: %[[BRANCH:[^:]*]]: tensor<4x8x16xi8>
+// CHECK-NOT: linalg.
+// CHECK: %[[ACC:.*]] = scf.for {{.*}} -> (vector<1x8x8xi32>)
+// CHECK: vector.contract
+// CHECK-NOT: vector.transfer_write
+// CHECK: %[[SKIP:.*]] = vector.transfer_read %[[BRANCH]]
+// CHECK: %[[WIDE:.*]] = arith.extsi %[[SKIP]]
+// CHECK: arith.addi %[[ACC]], %[[WIDE]]
+// CHECK: vector.transfer_write {{.*}} : vector<1x8x8xi8>, tensor<4x8x16xi8>
+func.func @fused_residual_add(%x: tensor<1x6x10x8xi8>, %branch: tensor<4x8x16xi8>) -> tensor<4x8x16xi8> {
+  %w = arith.constant dense<1> : tensor<16x3x3x8xi8>
+  %c0 = arith.constant 0 : i32
+  %e = tensor.empty() : tensor<1x4x8x16xi32>
+  %init = linalg.fill ins(%c0 : i32) outs(%e : tensor<1x4x8x16xi32>) -> tensor<1x4x8x16xi32>
+  %acc = linalg.conv_2d_nhwc_fhwc {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+         ins(%x, %w : tensor<1x6x10x8xi8>, tensor<16x3x3x8xi8>) outs(%init : tensor<1x4x8x16xi32>) -> tensor<1x4x8x16xi32>
+  %collapsed = tensor.collapse_shape %acc [[0, 1], [2], [3]] : tensor<1x4x8x16xi32> into tensor<4x8x16xi32>
+  %out = tensor.empty() : tensor<4x8x16xi8>
+  %q = linalg.generic {indexing_maps = [affine_map<(h, w, c) -> (h, w, c)>, affine_map<(h, w, c) -> (h, w, c)>,
+                                        affine_map<(h, w, c) -> (h, w, c)>],
+                       iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%collapsed, %branch : tensor<4x8x16xi32>, tensor<4x8x16xi8>) outs(%out : tensor<4x8x16xi8>) {
+  ^bb0(%in: i32, %skip: i8, %o: i8):
+    %s = arith.extsi %skip : i8 to i32
+    %sum = arith.addi %in, %s : i32
+    %t = arith.trunci %sum : i32 to i8
+    linalg.yield %t : i8
+  } -> tensor<4x8x16xi8>
+  return %q : tensor<4x8x16xi8>
+}
+
+// -----
+
+// Depthwise convolutions (here TOSA's multiplier form, whose result reaches
+// the consumer through an expand_shape and a collapse_shape) fuse the same
+// way.
+// CHECK-LABEL: func @fused_depthwise
+// CHECK-NOT: linalg.
+// CHECK: %[[ACC:.*]] = scf.for {{.*}} -> (vector<1x8x16xi32>)
+// CHECK: arith.muli
+// CHECK-NOT: vector.transfer_write
+// CHECK: arith.maxsi %[[ACC]]
+// CHECK: vector.transfer_write {{.*}} : vector<1x8x16xi32>, tensor<4x8x16xi32>
+func.func @fused_depthwise(%x: tensor<1x6x10x16xi8>) -> tensor<4x8x16xi32> {
+  %w = arith.constant dense<2> : tensor<3x3x16x1xi8>
+  %c0 = arith.constant 0 : i32
+  %e = tensor.empty() : tensor<1x4x8x16x1xi32>
+  %init = linalg.fill ins(%c0 : i32) outs(%e : tensor<1x4x8x16x1xi32>) -> tensor<1x4x8x16x1xi32>
+  %acc = linalg.depthwise_conv_2d_nhwc_hwcm {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+         ins(%x, %w : tensor<1x6x10x16xi8>, tensor<3x3x16x1xi8>) outs(%init : tensor<1x4x8x16x1xi32>) -> tensor<1x4x8x16x1xi32>
+  %collapsed = tensor.collapse_shape %acc [[0, 1], [2], [3, 4]] : tensor<1x4x8x16x1xi32> into tensor<4x8x16xi32>
+  %out = tensor.empty() : tensor<4x8x16xi32>
+  %r = linalg.generic {indexing_maps = [affine_map<(h, w, c) -> (h, w, c)>, affine_map<(h, w, c) -> (h, w, c)>],
+                       iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%collapsed : tensor<4x8x16xi32>) outs(%out : tensor<4x8x16xi32>) {
+  ^bb0(%in: i32, %o: i32):
+    %z = arith.constant 0 : i32
+    %m = arith.maxsi %in, %z : i32
+    linalg.yield %m : i32
+  } -> tensor<4x8x16xi32>
+  return %r : tensor<4x8x16xi32>
+}
+
+// -----
+
+// Not fused: the convolution's result has a second reader (here the
+// caller), or the consumer reads it transposed; the consumer stays a
+// separate op (qe-vectorize-elementwise vectorizes it).
+// CHECK-LABEL: func @not_fused
+// CHECK: vector.transfer_write {{.*}} : vector<1x8x8xi32>, tensor<1x4x8x16xi32>
+// CHECK: linalg.generic
+// CHECK: vector.transfer_write {{.*}} : vector<1x8x8xi32>, tensor<1x4x8x16xi32>
+// CHECK: linalg.generic
+func.func @not_fused(%x: tensor<1x6x10x8xi8>) -> (tensor<4x8x16xi32>, tensor<1x4x8x16xi32>, tensor<16x8x4xi32>) {
+  %w = arith.constant dense<1> : tensor<16x3x3x8xi8>
+  %c0 = arith.constant 0 : i32
+  %e = tensor.empty() : tensor<1x4x8x16xi32>
+  %init = linalg.fill ins(%c0 : i32) outs(%e : tensor<1x4x8x16xi32>) -> tensor<1x4x8x16xi32>
+  %acc = linalg.conv_2d_nhwc_fhwc {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+         ins(%x, %w : tensor<1x6x10x8xi8>, tensor<16x3x3x8xi8>) outs(%init : tensor<1x4x8x16xi32>) -> tensor<1x4x8x16xi32>
+  %collapsed = tensor.collapse_shape %acc [[0, 1], [2], [3]] : tensor<1x4x8x16xi32> into tensor<4x8x16xi32>
+  %out = tensor.empty() : tensor<4x8x16xi32>
+  %r = linalg.generic {indexing_maps = [affine_map<(h, w, c) -> (h, w, c)>, affine_map<(h, w, c) -> (h, w, c)>],
+                       iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%collapsed : tensor<4x8x16xi32>) outs(%out : tensor<4x8x16xi32>) {
+  ^bb0(%in: i32, %o: i32):
+    %z = arith.constant 0 : i32
+    %m = arith.maxsi %in, %z : i32
+    linalg.yield %m : i32
+  } -> tensor<4x8x16xi32>
+  %init2 = linalg.fill ins(%c0 : i32) outs(%e : tensor<1x4x8x16xi32>) -> tensor<1x4x8x16xi32>
+  %acc2 = linalg.conv_2d_nhwc_fhwc {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+         ins(%x, %w : tensor<1x6x10x8xi8>, tensor<16x3x3x8xi8>) outs(%init2 : tensor<1x4x8x16xi32>) -> tensor<1x4x8x16xi32>
+  %collapsed2 = tensor.collapse_shape %acc2 [[0, 1], [2], [3]] : tensor<1x4x8x16xi32> into tensor<4x8x16xi32>
+  %out2 = tensor.empty() : tensor<16x8x4xi32>
+  %t = linalg.generic {indexing_maps = [affine_map<(c, w, h) -> (h, w, c)>, affine_map<(c, w, h) -> (c, w, h)>],
+                       iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%collapsed2 : tensor<4x8x16xi32>) outs(%out2 : tensor<16x8x4xi32>) {
+  ^bb0(%in: i32, %o: i32):
+    linalg.yield %in : i32
+  } -> tensor<16x8x4xi32>
+  return %r, %acc, %t : tensor<4x8x16xi32>, tensor<1x4x8x16xi32>, tensor<16x8x4xi32>
 }
