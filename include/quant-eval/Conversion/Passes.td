@@ -153,8 +153,9 @@ def VectorizeContractions : Pass<"qe-vectorize-contractions", "func::FuncOp"> {
        (`fuse-consumers`): the consumer takes the accumulator vector
        straight from the registers, and the i32 (or f32) feature map is
        never written and read back. A tile's bias then comes from a read
-       of the per-channel constant, as in 5. Convolutions split along the
-       width (below) are not fused.
+       of the per-channel constant, as in 5. Where the width is split
+       (below), the consumer is split instead and the convolution computed
+       in the loops of both parts.
 
     A strided slice that is one whole row of a vector (a strided
     convolution's column) becomes `vector.extract`/`vector.insert`; the

@@ -491,57 +491,137 @@ getElementwiseConsumer(linalg::LinalgOp op,
   return {};
 }
 
-/// What fuseIntoElementwiseConsumer made: the consumer's tile, to vectorize,
-/// and `op`'s tile inside the same loops (null if it could not be fused).
-struct FusedTiles {
-  linalg::LinalgOp consumer, producer;
+/// For each reassociation group of a reshape between `expanded` (static)
+/// and the collapsed shape, the one dimension of the group that may differ
+/// from 1 (the group's last if all are 1); nothing if a group has two.
+std::optional<SmallVector<int64_t>>
+getNonUnitDimOfGroups(ArrayRef<int64_t> expanded,
+                      ArrayRef<ReassociationIndices> groups) {
+  SmallVector<int64_t> dims;
+  for (const ReassociationIndices &group : groups) {
+    int64_t nonUnit = group.back();
+    for (int64_t d : group) {
+      if (ShapedType::isDynamic(expanded[d]))
+        return std::nullopt;
+      if (expanded[d] != 1) {
+        if (nonUnit != group.back() && expanded[nonUnit] != 1)
+          return std::nullopt;
+        nonUnit = d;
+      }
+    }
+    dims.push_back(nonUnit);
+  }
+  return dims;
+}
+
+/// extract_slice(reshape(x)) as reshape(extract_slice(x)), for reshapes that
+/// only add or drop unit dimensions (a convolution's batch, or a depthwise
+/// multiplier of 1): each group's slice is that of its one non-unit
+/// dimension. Upstream's bubbling patterns handle contiguous slices but not
+/// a one-element slice at an offset, which is what a fused consumer's last
+/// column reads after a split along the width.
+template <typename ReshapeOp>
+struct BubbleSliceAboveUnitReshape : OpRewritePattern<tensor::ExtractSliceOp> {
+  using OpRewritePattern<tensor::ExtractSliceOp>::OpRewritePattern;
+  LogicalResult matchAndRewrite(tensor::ExtractSliceOp slice,
+                                PatternRewriter &rewriter) const override {
+    auto reshape = slice.getSource().getDefiningOp<ReshapeOp>();
+    if (!reshape ||
+        slice.getType().getRank() != slice.getSourceType().getRank() ||
+        !llvm::all_of(slice.getMixedStrides(),
+                      [](OpFoldResult s) { return isOneInteger(s); }))
+      return rewriter.notifyMatchFailure(slice,
+                                         "not a plain slice of a reshape");
+    constexpr bool collapsing =
+        std::is_same_v<ReshapeOp, tensor::CollapseShapeOp>;
+    RankedTensorType expandedType =
+        collapsing ? reshape.getSrcType() : reshape.getResultType();
+    SmallVector<ReassociationIndices> groups =
+        reshape.getReassociationIndices();
+    std::optional<SmallVector<int64_t>> nonUnit =
+        getNonUnitDimOfGroups(expandedType.getShape(), groups);
+    if (!nonUnit)
+      return rewriter.notifyMatchFailure(slice, "reshape of non-unit dims");
+    SmallVector<OpFoldResult> offsets, sizes;
+    SmallVector<int64_t> shape;
+    auto one = rewriter.getIndexAttr(1), zero = rewriter.getIndexAttr(0);
+    if (collapsing) {
+      // Slice of the collapsed tensor -> slice of the expanded one.
+      int64_t rank = expandedType.getRank();
+      offsets.assign(rank, zero);
+      sizes.assign(rank, one);
+      for (auto [g, d] : llvm::enumerate(*nonUnit)) {
+        offsets[d] = slice.getMixedOffsets()[g];
+        sizes[d] = slice.getMixedSizes()[g];
+      }
+    } else {
+      // Slice of the expanded tensor -> slice of the collapsed one.
+      for (int64_t d : *nonUnit) {
+        offsets.push_back(slice.getMixedOffsets()[d]);
+        sizes.push_back(slice.getMixedSizes()[d]);
+      }
+    }
+    Value source = reshape.getSrc();
+    auto inner = tensor::ExtractSliceOp::create(
+        rewriter, slice.getLoc(), source, offsets, sizes,
+        SmallVector<OpFoldResult>(offsets.size(), one));
+    rewriter.replaceOpWithNewOp<ReshapeOp>(slice, slice.getType(), inner,
+                                           groups);
+    return success();
+  }
 };
 
-/// Tiles the elementwise consumer of `op` (getElementwiseConsumer) along
-/// the output tiles of `op` (`sizes`, over `op`'s loops) and computes `op`'s
-/// tile inside those loops, where the consumer reads it: the convolution's
-/// i32 accumulators then go from registers straight into the
-/// requantization, clamp and residual add, and no i32 feature map is
-/// written and read back. Fails with nothing changed when `op` has no such
-/// consumer, or its output tile does not map onto the consumer's loops.
-FailureOr<FusedTiles> fuseIntoElementwiseConsumer(RewriterBase &rewriter,
-                                                  linalg::LinalgOp op,
-                                                  ArrayRef<int64_t> sizes) {
-  SmallVector<Operation *> reshapes;
-  linalg::GenericOp consumer = getElementwiseConsumer(op, reshapes);
-  if (!consumer)
-    return failure();
-  // The reshapes between the two only add or drop unit dimensions: the
-  // consumer's loops longer than one are `op`'s output dimensions longer
-  // than one, in order, and take their tile sizes.
+/// For each loop of `consumer` (getElementwiseConsumer of `op`), the loop
+/// of `op` over the same output dimension, or -1 for a unit loop. The
+/// reshapes between the two only add or drop unit dimensions: the loops
+/// longer than one correspond in order, with equal extents.
+std::optional<SmallVector<int64_t>>
+getProducerLoopsOfConsumer(linalg::LinalgOp op, linalg::GenericOp consumer) {
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
-  SmallVector<int64_t> opExtents, opSizes;
+  SmallVector<int64_t> outputLoops;
   for (AffineExpr expr :
        op.getIndexingMapMatchingResult(op->getResult(0)).getResults()) {
     auto dim = dyn_cast<AffineDimExpr>(expr);
     if (!dim)
-      return failure();
-    if (ranges[dim.getPosition()] > 1) {
-      opExtents.push_back(ranges[dim.getPosition()]);
-      opSizes.push_back(sizes[dim.getPosition()]);
-    }
+      return std::nullopt;
+    if (ranges[dim.getPosition()] > 1)
+      outputLoops.push_back(dim.getPosition());
   }
-  SmallVector<int64_t> consumerSizes(consumer.getNumLoops(), 0);
+  SmallVector<int64_t> loops;
   size_t next = 0;
-  for (auto [dim, range] : llvm::enumerate(consumer.getStaticLoopRanges())) {
-    if (range == 1)
+  for (int64_t range : consumer.getStaticLoopRanges()) {
+    if (range == 1) {
+      loops.push_back(-1);
       continue;
-    if (next == opExtents.size() || opExtents[next] != range)
-      return failure();
-    consumerSizes[dim] = opSizes[next++];
+    }
+    if (next == outputLoops.size() || ranges[outputLoops[next]] != range)
+      return std::nullopt;
+    loops.push_back(outputLoops[next++]);
   }
-  if (next != opExtents.size() ||
-      llvm::all_of(consumerSizes, [](int64_t s) { return s == 0; }))
-    return failure();
+  if (next != outputLoops.size())
+    return std::nullopt;
+  return loops;
+}
 
+/// What tileConsumerAndFuse made: the consumer's tile, to vectorize, and the
+/// producer's tile inside the same loops (null if it could not be fused).
+struct FusedTiles {
+  linalg::LinalgOp consumer, producer;
+};
+
+/// Tiles `consumer` (`sizes` over its loops) and computes the tile of `op`
+/// it reads inside those loops, where the consumer takes it: a
+/// convolution's i32 accumulators then go from registers straight into the
+/// requantization, clamp and residual add, and no i32 feature map is
+/// written and read back. `consumer` reads `op`'s result element for
+/// element (getElementwiseConsumer), or a part of it (after linalg::splitOp).
+FailureOr<FusedTiles> tileConsumerAndFuse(RewriterBase &rewriter,
+                                          linalg::LinalgOp op,
+                                          linalg::GenericOp consumer,
+                                          ArrayRef<int64_t> sizes) {
   MLIRContext *ctx = op->getContext();
   scf::SCFTilingOptions tiling;
-  tiling.setTileSizes(getAsIndexOpFoldResult(ctx, consumerSizes));
+  tiling.setTileSizes(getAsIndexOpFoldResult(ctx, sizes));
   scf::SCFTileAndFuseOptions options;
   options.setTilingOptions(tiling);
   // Only `op` joins the loops: the consumer's other operands (a residual
@@ -553,9 +633,14 @@ FailureOr<FusedTiles> fuseIntoElementwiseConsumer(RewriterBase &rewriter,
           return std::nullopt;
         return scf::SCFTileAndFuseOptions::ControlFnResult{};
       });
-  // Slices of the reshaped result move above the reshapes, onto `op`.
+  // Slices of the reshaped result (and of a part's slice) move above the
+  // reshapes, onto `op`.
   RewritePatternSet cleanup(ctx);
+  cleanup.add<BubbleSliceAboveUnitReshape<tensor::CollapseShapeOp>,
+              BubbleSliceAboveUnitReshape<tensor::ExpandShapeOp>>(
+      ctx, /*benefit=*/2);
   tensor::populateBubbleUpExtractSliceOpPatterns(cleanup);
+  tensor::populateMergeConsecutiveInsertExtractSlicePatterns(cleanup);
   options.cleanupPatterns = FrozenRewritePatternSet(std::move(cleanup));
   rewriter.setInsertionPoint(consumer);
   FailureOr<scf::SCFTileAndFuseResult> fused =
@@ -575,12 +660,6 @@ FailureOr<FusedTiles> fuseIntoElementwiseConsumer(RewriterBase &rewriter,
     if (tiled != tiles.consumer.getOperation() &&
         isa<linalg::LinalgOp>(tiled) && tiled->getName() == op->getName())
       tiles.producer = cast<linalg::LinalgOp>(tiled);
-  // The whole op is computed in the loops now.
-  for (Operation *reshape : llvm::reverse(reshapes))
-    if (isOpTriviallyDead(reshape))
-      rewriter.eraseOp(reshape);
-  if (op->use_empty())
-    rewriter.eraseOp(op);
   return tiles;
 }
 
@@ -867,6 +946,37 @@ struct VectorizeContractionsPass
     return std::nullopt;
   }
 
+  /// `sizes` made to divide `op`'s loop ranges, so that every tile is
+  /// static (vectorizable without masks): the largest divisor of each range
+  /// that does not exceed the requested size; 0 (no loop) for unit ranges.
+  /// The innermost parallel dimension (output channels) becomes the vector
+  /// lanes: it prefers a multiple of the register width, or 144 channels
+  /// tile by 24 = 1.5 zmm, which ran at half the speed.
+  SmallVector<int64_t> fitTileSizes(linalg::LinalgOp op,
+                                    ArrayRef<int64_t> requested) {
+    SmallVector<int64_t> sizes(requested);
+    SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+    int64_t laneDim = getLaneDimension(op);
+    for (auto [dim, size, range] : llvm::enumerate(sizes, ranges)) {
+      // Unit dimensions get no loop (a one-trip loop would fold away and
+      // take the parallel marking with it).
+      if (size <= 0 || range == 1) {
+        size = 0;
+        continue;
+      }
+      int64_t divisor = qe::largestDivisorAtMost(range, size);
+      if (int64_t(dim) == laneDim)
+        for (int64_t m = size - size % vectorLanes; m >= vectorLanes;
+             m -= vectorLanes)
+          if (range % m == 0) {
+            divisor = m;
+            break;
+          }
+      size = divisor;
+    }
+    return sizes;
+  }
+
   /// The loop that maps to vector lanes: output channels of convolutions,
   /// columns of matmuls (both the innermost parallel loop here).
   static int64_t getLaneDimension(linalg::LinalgOp op) {
@@ -918,13 +1028,52 @@ struct VectorizeContractionsPass
           getTileSizes(op))
         targets.push_back(op);
     });
+    // Tiles of elementwise consumers into which a convolution was fused.
+    SmallVector<linalg::LinalgOp> fusedConsumers;
+    // Computes `op` inside the tile loops of `consumers` (the elementwise
+    // consumer, or its parts, whose loops run over `op`'s loops
+    // `producerLoops`), tiling its reduction loops there; true when all of
+    // it is, and `op` is gone.
+    auto fuseIntoConsumers = [&](linalg::LinalgOp op, ArrayRef<int64_t> sizes,
+                                 ArrayRef<Operation *> reshapes,
+                                 ArrayRef<int64_t> producerLoops,
+                                 ArrayRef<linalg::GenericOp> consumers) {
+      SmallVector<int64_t> reductionSizes(sizes);
+      for (auto [size, kind] :
+           llvm::zip(reductionSizes, op.getIteratorTypesArray()))
+        if (kind == utils::IteratorType::parallel)
+          size = 0;
+      for (linalg::GenericOp consumer : consumers) {
+        SmallVector<int64_t> consumerSizes;
+        for (auto [loop, range] :
+             llvm::zip(producerLoops, consumer.getStaticLoopRanges()))
+          consumerSizes.push_back(
+              loop < 0 || range == 1
+                  ? 0
+                  : qe::largestDivisorAtMost(range, sizes[loop]));
+        FailureOr<FusedTiles> tiles =
+            tileConsumerAndFuse(rewriter, op, consumer, consumerSizes);
+        if (failed(tiles))
+          continue;
+        fusedConsumers.push_back(tiles->consumer);
+        if (tiles->producer &&
+            llvm::any_of(reductionSizes, [](int64_t s) { return s; }))
+          (void)qe::tileWithLoops(rewriter, tiles->producer, reductionSizes);
+      }
+      for (Operation *reshape : llvm::reverse(reshapes))
+        if (isOpTriviallyDead(reshape))
+          rewriter.eraseOp(reshape);
+      if (!op->use_empty())
+        return false;
+      rewriter.eraseOp(op);
+      return true;
+    };
     // Output widths without a good divisor (InceptionV3's 149, 73, 71 and
     // 17 are prime) would tile one column at a time. Such ops split in two
     // along the width: a part that the requested tile divides, and the
-    // remainder, each static.
+    // remainder, each static. A convolution to be fused into its consumer
+    // splits that consumer instead, and is computed in both parts' loops.
     SmallVector<linalg::LinalgOp> split;
-    // Tiles of elementwise consumers into which a convolution was fused.
-    SmallVector<linalg::LinalgOp> fusedConsumers;
     for (linalg::LinalgOp op : targets) {
       SmallVector<int64_t> sizes = *getTileSizes(op);
       if (!isa<linalg::Conv2DNhwcHwcfOp, linalg::DepthwiseConv2DNhwcHwcOp,
@@ -939,10 +1088,38 @@ struct VectorizeContractionsPass
         split.push_back(op);
         continue;
       }
+      int64_t at = width - width % tile;
+      SmallVector<Operation *> reshapes;
+      linalg::GenericOp consumer;
+      std::optional<SmallVector<int64_t>> producerLoops;
+      if (fuseConsumers &&
+          isa<linalg::Conv2DNhwcHwcfOp, linalg::DepthwiseConv2DNhwcHwcOp>(op))
+        consumer = getElementwiseConsumer(op, reshapes);
+      if (consumer)
+        producerLoops = getProducerLoopsOfConsumer(op, consumer);
+      const int64_t *widthLoop =
+          producerLoops ? llvm::find(*producerLoops, 2) : nullptr;
+      if (producerLoops && widthLoop != producerLoops->end()) {
+        rewriter.setInsertionPoint(consumer);
+        auto [main, rest] = linalg::splitOp(
+            rewriter, cast<TilingInterface>(consumer.getOperation()),
+            widthLoop - producerLoops->begin(), rewriter.getIndexAttr(at));
+        SmallVector<linalg::GenericOp> parts;
+        for (TilingInterface part : {main, rest})
+          if (auto generic = dyn_cast_if_present<linalg::GenericOp>(
+                  part ? part.getOperation() : nullptr))
+            parts.push_back(generic);
+        // The requested tile divides the main part's width.
+        SmallVector<int64_t> fitted = fitTileSizes(op, sizes);
+        fitted[2] = tile;
+        if (!fuseIntoConsumers(op, fitted, reshapes, *producerLoops, parts))
+          (void)qe::tileWithLoops(rewriter, op, fitTileSizes(op, sizes));
+        continue;
+      }
       rewriter.setInsertionPoint(op);
-      auto [main, rest] = linalg::splitOp(
-          rewriter, cast<TilingInterface>(op.getOperation()), /*dimension=*/2,
-          rewriter.getIndexAttr(width - width % tile));
+      auto [main, rest] =
+          linalg::splitOp(rewriter, cast<TilingInterface>(op.getOperation()),
+                          /*dimension=*/2, rewriter.getIndexAttr(at));
       for (TilingInterface part : {main, rest})
         if (auto linalgOp = dyn_cast_if_present<linalg::LinalgOp>(
                 part ? part.getOperation() : nullptr))
@@ -956,34 +1133,11 @@ struct VectorizeContractionsPass
                        << " loops";
         return signalPassFailure();
       }
-      // Tiles must divide the loop ranges so that every tile is static
-      // (vectorizable without masks): take the largest divisor of each
-      // range that does not exceed the requested size.
-      // The innermost parallel dimension (output channels) becomes the
-      // vector lanes: prefer a multiple of the register width there, or
-      // 144 channels tile by 24 = 1.5 zmm, which ran at half the speed.
-      SmallVector<int64_t> ranges = op.getStaticLoopRanges();
-      int64_t laneDim = getLaneDimension(op);
-      for (auto [dim, size, range] : llvm::enumerate(sizes, ranges)) {
-        // Unit dimensions get no loop (a one-trip loop would fold away
-        // and take the parallel marking with it).
-        if (size <= 0 || range == 1) {
-          size = 0;
-          continue;
-        }
-        int64_t divisor = qe::largestDivisorAtMost(range, size);
-        if (int64_t(dim) == laneDim)
-          for (int64_t m = size - size % vectorLanes; m >= vectorLanes;
-               m -= vectorLanes)
-            if (range % m == 0) {
-              divisor = m;
-              break;
-            }
-        size = divisor;
-      }
+      sizes = fitTileSizes(op, sizes);
       // A matrix-vector product (every parallel loop but one of extent 1)
       // streams its weights row by row with the reduction outermost; its
       // accumulator is a short vector that stays in L1.
+      SmallVector<int64_t> ranges = op.getStaticLoopRanges();
       SmallVector<int64_t> interchange;
       if (isa<linalg::GenericOp>(op) &&
           llvm::count_if(ranges, [](int64_t r) { return r > 1; }) ==
@@ -998,23 +1152,13 @@ struct VectorizeContractionsPass
       }
       if (fuseConsumers &&
           isa<linalg::Conv2DNhwcHwcfOp, linalg::DepthwiseConv2DNhwcHwcOp>(op)) {
-        // The fused tile keeps the reduction loops to tile inside.
-        SmallVector<int64_t> reductionSizes(sizes);
-        for (auto [size, kind] :
-             llvm::zip(reductionSizes, op.getIteratorTypesArray()))
-          if (kind == utils::IteratorType::parallel)
-            size = 0;
-        FailureOr<FusedTiles> fused =
-            fuseIntoElementwiseConsumer(rewriter, op, sizes);
-        if (succeeded(fused)) {
-          fusedConsumers.push_back(fused->consumer);
-          if (fused->producer) {
-            if (llvm::any_of(reductionSizes, [](int64_t s) { return s; }))
-              (void)qe::tileWithLoops(rewriter, fused->producer,
-                                      reductionSizes);
-            continue;
-          }
-        }
+        SmallVector<Operation *> reshapes;
+        if (linalg::GenericOp consumer = getElementwiseConsumer(op, reshapes))
+          if (std::optional<SmallVector<int64_t>> producerLoops =
+                  getProducerLoopsOfConsumer(op, consumer))
+            if (fuseIntoConsumers(op, sizes, reshapes, *producerLoops,
+                                  {consumer}))
+              continue;
       }
       (void)qe::tileWithLoops(rewriter, op, sizes, interchange);
     }

@@ -489,3 +489,42 @@ func.func @not_fused(%x: tensor<1x6x10x8xi8>) -> (tensor<4x8x16xi32>, tensor<1x4
   } -> tensor<16x8x4xi32>
   return %r, %acc, %t : tensor<4x8x16xi32>, tensor<1x4x8x16xi32>, tensor<16x8x4xi32>
 }
+
+// -----
+
+// A width without a good divisor (17 with tiles of 8) splits the consumer
+// into 16 columns and the last one; the convolution is computed inside the
+// loops of both parts, each part's tile its own slice of it (the last
+// column's slice goes through the batch collapse_shape at an offset).
+// CHECK-LABEL: func @fused_split_width
+// CHECK-NOT: linalg.
+// CHECK: scf.for {{.*}} -> (tensor<16x16xi8>)
+// CHECK-NOT: xi32>, tensor<
+// CHECK: vector.contract
+// CHECK-NOT: xi32>, tensor<
+// CHECK: vector.transfer_write {{.*}} : vector<8x8xi8>, tensor<16x16xi8>
+// CHECK: tensor.insert_slice {{.*}}[0, 0] [16, 16] [1, 1]
+// CHECK: scf.for {{.*}} -> (tensor<1x16xi8>)
+// CHECK-NOT: xi32>, tensor<
+// CHECK: vector.contract
+// CHECK-NOT: xi32>, tensor<
+// CHECK: vector.transfer_write {{.*}} : vector<1x8xi8>, tensor<1x16xi8>
+// CHECK: tensor.insert_slice {{.*}}[16, 0] [1, 16] [1, 1]
+func.func @fused_split_width(%x: tensor<1x3x19x8xi8>) -> tensor<17x16xi8> {
+  %w = arith.constant dense<1> : tensor<16x3x3x8xi8>
+  %c0 = arith.constant 0 : i32
+  %e = tensor.empty() : tensor<1x1x17x16xi32>
+  %init = linalg.fill ins(%c0 : i32) outs(%e : tensor<1x1x17x16xi32>) -> tensor<1x1x17x16xi32>
+  %acc = linalg.conv_2d_nhwc_fhwc {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+         ins(%x, %w : tensor<1x3x19x8xi8>, tensor<16x3x3x8xi8>) outs(%init : tensor<1x1x17x16xi32>) -> tensor<1x1x17x16xi32>
+  %collapsed = tensor.collapse_shape %acc [[0, 1, 2], [3]] : tensor<1x1x17x16xi32> into tensor<17x16xi32>
+  %out = tensor.empty() : tensor<17x16xi8>
+  %q = linalg.generic {indexing_maps = [affine_map<(w, c) -> (w, c)>, affine_map<(w, c) -> (w, c)>],
+                       iterator_types = ["parallel", "parallel"]}
+      ins(%collapsed : tensor<17x16xi32>) outs(%out : tensor<17x16xi8>) {
+  ^bb0(%in: i32, %o: i8):
+    %t = arith.trunci %in : i32 to i8
+    linalg.yield %t : i8
+  } -> tensor<17x16xi8>
+  return %q : tensor<17x16xi8>
+}
