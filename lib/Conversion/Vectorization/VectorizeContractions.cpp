@@ -499,17 +499,16 @@ getNonUnitDimOfGroups(ArrayRef<int64_t> expanded,
                       ArrayRef<ReassociationIndices> groups) {
   SmallVector<int64_t> dims;
   for (const ReassociationIndices &group : groups) {
-    int64_t nonUnit = group.back();
+    SmallVector<int64_t> nonUnit;
     for (int64_t d : group) {
       if (ShapedType::isDynamic(expanded[d]))
         return std::nullopt;
-      if (expanded[d] != 1) {
-        if (nonUnit != group.back() && expanded[nonUnit] != 1)
-          return std::nullopt;
-        nonUnit = d;
-      }
+      if (expanded[d] != 1)
+        nonUnit.push_back(d);
     }
-    dims.push_back(nonUnit);
+    if (nonUnit.size() > 1)
+      return std::nullopt;
+    dims.push_back(nonUnit.empty() ? group.back() : nonUnit.front());
   }
   return dims;
 }
@@ -526,7 +525,7 @@ struct BubbleSliceAboveUnitReshape : OpRewritePattern<tensor::ExtractSliceOp> {
   LogicalResult matchAndRewrite(tensor::ExtractSliceOp slice,
                                 PatternRewriter &rewriter) const override {
     auto reshape = slice.getSource().getDefiningOp<ReshapeOp>();
-    if (!reshape ||
+    if (!reshape || !slice.getType().hasStaticShape() ||
         slice.getType().getRank() != slice.getSourceType().getRank() ||
         !llvm::all_of(slice.getMixedStrides(),
                       [](OpFoldResult s) { return isOneInteger(s); }))
@@ -543,7 +542,6 @@ struct BubbleSliceAboveUnitReshape : OpRewritePattern<tensor::ExtractSliceOp> {
     if (!nonUnit)
       return rewriter.notifyMatchFailure(slice, "reshape of non-unit dims");
     SmallVector<OpFoldResult> offsets, sizes;
-    SmallVector<int64_t> shape;
     auto one = rewriter.getIndexAttr(1), zero = rewriter.getIndexAttr(0);
     if (collapsing) {
       // Slice of the collapsed tensor -> slice of the expanded one.
