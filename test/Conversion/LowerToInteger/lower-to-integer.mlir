@@ -271,3 +271,71 @@ func.func @slice(%x: tensor<1x4x4x1xf32>) -> tensor<1x2x2x1xf32> {
   %q = qe.fake_quant %s bits(8) scales([0.5]) zero_points([0]) rounding(rne) : tensor<1x2x2x1xf32>
   return %q : tensor<1x2x2x1xf32>
 }
+
+// -----
+
+// A max pool with no quantizer of its own (ptq-int8 places none) is on its
+// input's grid: it runs on the integers, and the convolution it feeds stays
+// integer, reading Δ 0.5, z -1 through it (weight 1.0 / 0.25 = 4; output
+// M = 0.5 · 0.25 / 0.125 = 1 = 0.5·2^1, shift 30).
+// CHECK-LABEL: func @conv_after_max_pool
+// CHECK: %[[X:.*]] = qe.quantize %arg0 scale(5.000000e-01) zero_point(-1)
+// CHECK: %[[MAX:.*]] = tosa.max_pool2d %[[X]] {{.*}} -> tensor<1x2x2x1xi8>
+// CHECK: %[[ACC:.*]] = tosa.conv2d %[[MAX]], {{.*}}acc_type = i32{{.*}} -> tensor<1x2x2x1xi32>
+// CHECK: tosa.rescale %[[ACC]]
+// CHECK-NOT: xf32>) -> tensor<{{.*}}xf32>
+func.func @conv_after_max_pool(%x: tensor<1x4x4x1xf32>) -> tensor<1x2x2x1xf32> {
+  %xq = qe.fake_quant %x bits(8) scales([0.5]) zero_points([-1]) rounding(rne) : tensor<1x4x4x1xf32>
+  %m = tosa.max_pool2d %xq {kernel = array<i64: 2, 2>, pad = array<i64: 0, 0, 0, 0>, stride = array<i64: 2, 2>} : (tensor<1x4x4x1xf32>) -> tensor<1x2x2x1xf32>
+  %w = "tosa.const"() {values = dense<[[[[1.0]]]]> : tensor<1x1x1x1xf32>} : () -> tensor<1x1x1x1xf32>
+  %wq = qe.fake_quant %w bits(8) narrow_range axis(0) scales([0.25]) zero_points([0]) rounding(rne) : tensor<1x1x1x1xf32>
+  %b = "tosa.const"() {values = dense<[0.0]> : tensor<1xf32>} : () -> tensor<1xf32>
+  %zp = "tosa.const"() {values = dense<0.0> : tensor<1xf32>} : () -> tensor<1xf32>
+  %c = tosa.conv2d %m, %wq, %b, %zp, %zp {acc_type = f32, dilation = array<i64: 1, 1>, pad = array<i64: 0, 0, 0, 0>, stride = array<i64: 1, 1>} : (tensor<1x2x2x1xf32>, tensor<1x1x1x1xf32>, tensor<1xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<1x2x2x1xf32>
+  %y = qe.fake_quant %c bits(8) scales([0.125]) zero_points([0]) rounding(rne) : tensor<1x2x2x1xf32>
+  return %y : tensor<1x2x2x1xf32>
+}
+// -----
+
+// ONNX's average pools that count the padding import as a pad with 0 and an
+// unpadded pool: the pad runs on the integers with 0's code, the zero point
+// -1, and the pool is TOSA's integer pool (input zero point -1; output
+// M = 0.5 / 0.25 = 2, shift 29).
+// CHECK-LABEL: func @avg_pool_counting_padding
+// CHECK: %[[X:.*]] = qe.quantize %arg0 scale(5.000000e-01) zero_point(-1)
+// CHECK: %[[Z:.*]] = "tosa.const"() <{values = dense<-1> : tensor<1xi8>}>
+// CHECK: %[[P:.*]] = tosa.pad %[[X]], %{{.*}}, %[[Z]] : {{.*}} -> tensor<1x4x4x1xi8>
+// CHECK: %[[AVG:.*]] = tosa.avg_pool2d %[[P]], {{.*}}acc_type = i32{{.*}} -> tensor<1x2x2x1xi8>
+// CHECK: %[[S29:.*]] = "tosa.const"() <{values = dense<29> : tensor<1xi8>}>
+// CHECK: tosa.rescale %[[AVG]], %{{.*}}, %[[S29]]
+// CHECK-NOT: xf32>) -> tensor<{{.*}}xf32>
+func.func @avg_pool_counting_padding(%x: tensor<1x2x2x1xf32>) -> tensor<1x2x2x1xf32> {
+  %a = qe.fake_quant %x bits(8) scales([0.5]) zero_points([-1]) rounding(rne) : tensor<1x2x2x1xf32>
+  %shape = tosa.const_shape {values = dense<[0, 0, 1, 1, 1, 1, 0, 0]> : tensor<8xindex>} : () -> !tosa.shape<8>
+  %zero = "tosa.const"() {values = dense<0.0> : tensor<1xf32>} : () -> tensor<1xf32>
+  %p = tosa.pad %a, %shape, %zero : (tensor<1x2x2x1xf32>, !tosa.shape<8>, tensor<1xf32>) -> tensor<1x4x4x1xf32>
+  %zp = "tosa.const"() {values = dense<0.0> : tensor<1xf32>} : () -> tensor<1xf32>
+  %avg = tosa.avg_pool2d %p, %zp, %zp {acc_type = f32, kernel = array<i64: 3, 3>, pad = array<i64: 0, 0, 0, 0>, stride = array<i64: 1, 1>} : (tensor<1x4x4x1xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<1x2x2x1xf32>
+  %y = qe.fake_quant %avg bits(8) scales([0.25]) zero_points([0]) rounding(rne) : tensor<1x2x2x1xf32>
+  return %y : tensor<1x2x2x1xf32>
+}
+
+// -----
+
+// A pad value off the grid (0.3 with Δ 0.5) has no integer code: the pad
+// and the pool stay in float, and their result is quantized.
+// CHECK-LABEL: func @pad_off_grid
+// CHECK: tosa.pad {{.*}} -> tensor<1x4x4x1xf32>
+// CHECK: qe.quantize
+func.func @pad_off_grid(%x: tensor<1x2x2x1xf32>) -> tensor<1x2x2x1xf32> {
+  %a = qe.fake_quant %x bits(8) scales([0.5]) zero_points([-1]) rounding(rne) : tensor<1x2x2x1xf32>
+  %shape = tosa.const_shape {values = dense<[0, 0, 1, 1, 1, 1, 0, 0]> : tensor<8xindex>} : () -> !tosa.shape<8>
+  %v = "tosa.const"() {values = dense<0.3> : tensor<1xf32>} : () -> tensor<1xf32>
+  // expected-remark @below {{stays in float simulation}}
+  %p = tosa.pad %a, %shape, %v : (tensor<1x2x2x1xf32>, !tosa.shape<8>, tensor<1xf32>) -> tensor<1x4x4x1xf32>
+  %zp = "tosa.const"() {values = dense<0.0> : tensor<1xf32>} : () -> tensor<1xf32>
+  // expected-remark @below {{stays in float simulation}}
+  %avg = tosa.avg_pool2d %p, %zp, %zp {acc_type = f32, kernel = array<i64: 3, 3>, pad = array<i64: 0, 0, 0, 0>, stride = array<i64: 1, 1>} : (tensor<1x4x4x1xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<1x2x2x1xf32>
+  %y = qe.fake_quant %avg bits(8) scales([0.25]) zero_points([0]) rounding(rne) : tensor<1x2x2x1xf32>
+  return %y : tensor<1x2x2x1xf32>
+}
