@@ -71,7 +71,12 @@ def LowerToInteger : Pass<"qe-lower-to-integer", "func::FuncOp"> {
       `2^20 / (2·max(Δ_a, Δ_b))` per unit, added, and rescaled to the
       output (the TFLite scheme); `tosa.concat`, `tosa.max_pool2d`,
       `tosa.transpose` and `tosa.reshape` work on the integers and rescale
-      where the output grid differs; a global `tosa.avg_pool2d` sums in i32
+      where the output grid differs (a max pool with no quantizer of its
+      own, as ptq-int8 leaves it, stays on its input's grid, and so do the
+      layers it feeds); a constant `tosa.pad` pads the integers with its
+      value's code when that value is on the grid (ONNX's average pools
+      that count their padding import as a pad with 0 and an unpadded
+      pool); a global `tosa.avg_pool2d` sums in i32
       and rescales once by `Δ_in / (n·Δ_out)`, any other average pool uses
       the integer `tosa.avg_pool2d` on its input grid and then rescales.
 
