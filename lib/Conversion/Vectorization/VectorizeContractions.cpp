@@ -601,6 +601,30 @@ getProducerLoopsOfConsumer(linalg::LinalgOp op, linalg::GenericOp consumer) {
   return loops;
 }
 
+/// The elementwise consumer a 2-D or depthwise convolution `op` can be
+/// computed in (getElementwiseConsumer), the reshapes between them, and
+/// for each consumer loop the convolution's loop (getProducerLoopsOfConsumer).
+struct FusibleConsumer {
+  linalg::GenericOp consumer;
+  SmallVector<Operation *> reshapes;
+  SmallVector<int64_t> producerLoops;
+};
+
+std::optional<FusibleConsumer> getFusibleConsumer(linalg::LinalgOp op) {
+  if (!isa<linalg::Conv2DNhwcHwcfOp, linalg::DepthwiseConv2DNhwcHwcOp>(op))
+    return std::nullopt;
+  FusibleConsumer fusible;
+  fusible.consumer = getElementwiseConsumer(op, fusible.reshapes);
+  if (!fusible.consumer)
+    return std::nullopt;
+  std::optional<SmallVector<int64_t>> loops =
+      getProducerLoopsOfConsumer(op, fusible.consumer);
+  if (!loops)
+    return std::nullopt;
+  fusible.producerLoops = std::move(*loops);
+  return fusible;
+}
+
 /// What tileConsumerAndFuse made: the consumer's tile, to vectorize, and the
 /// producer's tile inside the same loops (null if it could not be fused).
 struct FusedTiles {
@@ -1028,13 +1052,11 @@ struct VectorizeContractionsPass
     });
     // Tiles of elementwise consumers into which a convolution was fused.
     SmallVector<linalg::LinalgOp> fusedConsumers;
-    // Computes `op` inside the tile loops of `consumers` (the elementwise
-    // consumer, or its parts, whose loops run over `op`'s loops
-    // `producerLoops`), tiling its reduction loops there; true when all of
-    // it is, and `op` is gone.
+    // Computes `op` inside the tile loops of `consumers` (`fusible`'s
+    // consumer, or its parts), tiling its reduction loops there; true when
+    // all of it is, and `op` is gone.
     auto fuseIntoConsumers = [&](linalg::LinalgOp op, ArrayRef<int64_t> sizes,
-                                 ArrayRef<Operation *> reshapes,
-                                 ArrayRef<int64_t> producerLoops,
+                                 const FusibleConsumer &fusible,
                                  ArrayRef<linalg::GenericOp> consumers) {
       SmallVector<int64_t> reductionSizes(sizes);
       for (auto [size, kind] :
@@ -1044,7 +1066,7 @@ struct VectorizeContractionsPass
       for (linalg::GenericOp consumer : consumers) {
         SmallVector<int64_t> consumerSizes;
         for (auto [loop, range] :
-             llvm::zip(producerLoops, consumer.getStaticLoopRanges()))
+             llvm::zip(fusible.producerLoops, consumer.getStaticLoopRanges()))
           consumerSizes.push_back(
               loop < 0 || range == 1
                   ? 0
@@ -1058,7 +1080,7 @@ struct VectorizeContractionsPass
             llvm::any_of(reductionSizes, [](int64_t s) { return s; }))
           (void)qe::tileWithLoops(rewriter, tiles->producer, reductionSizes);
       }
-      for (Operation *reshape : llvm::reverse(reshapes))
+      for (Operation *reshape : llvm::reverse(fusible.reshapes))
         if (isOpTriviallyDead(reshape))
           rewriter.eraseOp(reshape);
       if (!op->use_empty())
@@ -1087,21 +1109,16 @@ struct VectorizeContractionsPass
         continue;
       }
       int64_t at = width - width % tile;
-      SmallVector<Operation *> reshapes;
-      linalg::GenericOp consumer;
-      std::optional<SmallVector<int64_t>> producerLoops;
-      if (fuseConsumers &&
-          isa<linalg::Conv2DNhwcHwcfOp, linalg::DepthwiseConv2DNhwcHwcOp>(op))
-        consumer = getElementwiseConsumer(op, reshapes);
-      if (consumer)
-        producerLoops = getProducerLoopsOfConsumer(op, consumer);
+      std::optional<FusibleConsumer> fusible =
+          fuseConsumers ? getFusibleConsumer(op) : std::nullopt;
       const int64_t *widthLoop =
-          producerLoops ? llvm::find(*producerLoops, 2) : nullptr;
-      if (producerLoops && widthLoop != producerLoops->end()) {
-        rewriter.setInsertionPoint(consumer);
+          fusible ? llvm::find(fusible->producerLoops, 2) : nullptr;
+      if (fusible && widthLoop != fusible->producerLoops.end()) {
+        rewriter.setInsertionPoint(fusible->consumer);
         auto [main, rest] = linalg::splitOp(
-            rewriter, cast<TilingInterface>(consumer.getOperation()),
-            widthLoop - producerLoops->begin(), rewriter.getIndexAttr(at));
+            rewriter, cast<TilingInterface>(fusible->consumer.getOperation()),
+            widthLoop - fusible->producerLoops.begin(),
+            rewriter.getIndexAttr(at));
         SmallVector<linalg::GenericOp> parts;
         for (TilingInterface part : {main, rest})
           if (auto generic = dyn_cast_if_present<linalg::GenericOp>(
@@ -1110,7 +1127,7 @@ struct VectorizeContractionsPass
         // The requested tile divides the main part's width.
         SmallVector<int64_t> fitted = fitTileSizes(op, sizes);
         fitted[2] = tile;
-        if (!fuseIntoConsumers(op, fitted, reshapes, *producerLoops, parts))
+        if (!fuseIntoConsumers(op, fitted, *fusible, parts))
           (void)qe::tileWithLoops(rewriter, op, fitTileSizes(op, sizes));
         continue;
       }
@@ -1148,16 +1165,10 @@ struct VectorizeContractionsPass
           if (kinds[d] == utils::IteratorType::parallel)
             interchange.push_back(d);
       }
-      if (fuseConsumers &&
-          isa<linalg::Conv2DNhwcHwcfOp, linalg::DepthwiseConv2DNhwcHwcOp>(op)) {
-        SmallVector<Operation *> reshapes;
-        if (linalg::GenericOp consumer = getElementwiseConsumer(op, reshapes))
-          if (std::optional<SmallVector<int64_t>> producerLoops =
-                  getProducerLoopsOfConsumer(op, consumer))
-            if (fuseIntoConsumers(op, sizes, reshapes, *producerLoops,
-                                  {consumer}))
-              continue;
-      }
+      if (fuseConsumers)
+        if (std::optional<FusibleConsumer> fusible = getFusibleConsumer(op))
+          if (fuseIntoConsumers(op, sizes, *fusible, {fusible->consumer}))
+            continue;
       (void)qe::tileWithLoops(rewriter, op, sizes, interchange);
     }
 
