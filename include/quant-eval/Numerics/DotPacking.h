@@ -40,6 +40,28 @@ std::vector<int32_t>
 unsignedOffsetCorrections(const std::vector<int8_t> &weights, int64_t outer,
                           int64_t channels, int64_t outputs, int64_t block);
 
+/// `weights`, row-major [outer, outputs] (a filter [..., C, F] with outer
+/// the product of its leading dimensions), repacked as [outputs / block,
+/// outer, block]: the value of row o and output f lands at
+/// ((f / block) * outer + o) * block + f % block. A register tile of
+/// `block` outputs then reads its weights of consecutive input channels
+/// and taps from consecutive memory, instead of one short piece of each
+/// filter-wide row. Empty unless `block` divides `outputs` and `weights`
+/// holds outer * outputs values.
+template <typename T>
+std::vector<T> packOutputBlocks(const std::vector<T> &weights, int64_t outer,
+                                int64_t outputs, int64_t block) {
+  if (outer <= 0 || outputs <= 0 || block <= 0 || outputs % block != 0 ||
+      int64_t(weights.size()) != outer * outputs)
+    return {};
+  std::vector<T> packed(weights.size());
+  for (int64_t o = 0; o < outer; ++o)
+    for (int64_t f = 0; f < outputs; ++f)
+      packed[((f / block) * outer + o) * block + f % block] =
+          weights[o * outputs + f];
+  return packed;
+}
+
 } // namespace quant_eval::numerics
 
 #endif // QUANT_EVAL_NUMERICS_DOTPACKING_H

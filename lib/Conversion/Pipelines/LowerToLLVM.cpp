@@ -132,7 +132,8 @@ void mlir::qe::buildLowerToLLVMPipeline(OpPassManager &pm,
       "buffer-deallocation-pipeline,"
       // The dot-product intrinsics come after all buffer analyses: they
       // have no declared memory effects, which those refuse.
-      "func.func(qe-vectorize-copies),qe-lower-int8-contractions,"
+      "func.func(qe-vectorize-copies),qe-pack-contraction-weights,"
+      "qe-lower-int8-contractions,"
       "func.func(convert-linalg-to-loops)," +
       parallel +
       "func.func(convert-vector-to-scf{full-unroll=true}),"

@@ -105,27 +105,6 @@ std::optional<DotInstruction> selectInstruction(StringRef isa) {
   return std::nullopt;
 }
 
-/// Whether the index `v` is a multiple of `k`: a constant, or a loop
-/// counter whose start and step are.
-bool isMultipleOf(Value v, int64_t k) {
-  APInt c;
-  if (matchPattern(v, m_ConstantInt(&c)))
-    return c.getSExtValue() % k == 0;
-  auto loop = scf::getForInductionVarOwner(v);
-  if (!loop)
-    return false;
-  return isMultipleOf(loop.getLowerBound(), k) &&
-         isMultipleOf(loop.getStep(), k);
-}
-
-/// A transfer_read with nothing to handle but its indices: in bounds,
-/// unmasked, reading the trailing dimensions of an identity-layout memref.
-bool isPlainRead(vector::TransferReadOp read) {
-  auto type = dyn_cast<MemRefType>(read.getBase().getType());
-  return type && type.getLayout().isIdentity() &&
-         qe::isInBoundsMinorIdentityRead(read);
-}
-
 /// The constant global that `weights` (a contraction's [C, F] operand
 /// before sign extension) is read from, with `channels` = C, when the
 /// weights can come from a copy packed in groups of `group` channels: a
@@ -134,24 +113,17 @@ bool isPlainRead(vector::TransferReadOp read) {
 memref::GlobalOp getConstantWeightGlobal(Value weights, int64_t channels,
                                          int64_t group) {
   auto read = weights.getDefiningOp<vector::TransferReadOp>();
-  if (!read || !isPlainRead(read))
+  memref::GlobalOp global = read ? qe::getReadConstantGlobal(read) : nullptr;
+  if (!global || global.getType().getRank() < 2)
     return {};
-  auto getGlobal = read.getBase().getDefiningOp<memref::GetGlobalOp>();
-  if (!getGlobal)
-    return {};
-  auto global = SymbolTable::lookupNearestSymbolFrom<memref::GlobalOp>(
-      getGlobal, getGlobal.getNameAttr());
-  MemRefType type = getGlobal.getType();
-  if (!global || !global.getConstant() || !global.getInitialValue() ||
-      !type.hasStaticShape() || type.getRank() < 2)
-    return {};
+  MemRefType type = global.getType();
   // A tile whose channels end in a partial group must be the whole channel
   // range: the packed filter pads only the last group.
   int64_t all = type.getDimSize(type.getRank() - 2);
   if (all % channels != 0 || (channels % group != 0 && channels != all))
     return {};
   ValueRange indices = read.getIndices();
-  if (!isMultipleOf(indices[indices.size() - 2], channels))
+  if (!qe::isMultipleOf(indices[indices.size() - 2], channels))
     return {};
   return global;
 }
@@ -348,7 +320,8 @@ struct ContractionToDot : OpRewritePattern<vector::ContractionOp> {
     // bytes. Read from memory when the tile is a plain read of whole groups:
     // one broadcast load each.
     auto lhsRead = lhsExt.getIn().getDefiningOp<vector::TransferReadOp>();
-    bool lhsFromMemory = lhsRead && isPlainRead(lhsRead) && channels % g == 0;
+    bool lhsFromMemory =
+        lhsRead && qe::isPlainMemRefRead(lhsRead) && channels % g == 0;
     SmallVector<Value> rows;
     if (!lhsFromMemory)
       for (int64_t x = 0; x < width; ++x)

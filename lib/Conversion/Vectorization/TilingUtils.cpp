@@ -5,10 +5,12 @@
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/IRMapping.h"
+#include "mlir/IR/Matchers.h"
 
 #include "llvm/TargetParser/Triple.h"
 
@@ -78,6 +80,37 @@ mlir::qe::tileWithLoops(RewriterBase &rewriter, linalg::LinalgOp op,
 bool mlir::qe::isInBoundsMinorIdentityRead(vector::TransferReadOp read) {
   return !read.getMask() && read.getPermutationMap().isMinorIdentity() &&
          llvm::all_of(read.getInBoundsValues(), [](bool b) { return b; });
+}
+
+bool mlir::qe::isMultipleOf(Value v, int64_t k) {
+  APInt c;
+  if (matchPattern(v, m_ConstantInt(&c)))
+    return c.getSExtValue() % k == 0;
+  auto loop = scf::getForInductionVarOwner(v);
+  if (!loop)
+    return false;
+  return isMultipleOf(loop.getLowerBound(), k) &&
+         isMultipleOf(loop.getStep(), k);
+}
+
+bool mlir::qe::isPlainMemRefRead(vector::TransferReadOp read) {
+  auto type = dyn_cast<MemRefType>(read.getBase().getType());
+  return type && type.getLayout().isIdentity() &&
+         isInBoundsMinorIdentityRead(read);
+}
+
+memref::GlobalOp mlir::qe::getReadConstantGlobal(vector::TransferReadOp read) {
+  if (!isPlainMemRefRead(read))
+    return {};
+  auto getGlobal = read.getBase().getDefiningOp<memref::GetGlobalOp>();
+  if (!getGlobal)
+    return {};
+  auto global = SymbolTable::lookupNearestSymbolFrom<memref::GlobalOp>(
+      getGlobal, getGlobal.getNameAttr());
+  if (!global || !global.getConstant() || !global.getInitialValue() ||
+      !global.getType().hasStaticShape())
+    return {};
+  return global;
 }
 
 bool mlir::qe::vectorizeInPlace(RewriterBase &rewriter, linalg::LinalgOp op,

@@ -5,6 +5,7 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/PatternMatch.h"
 
@@ -48,6 +49,19 @@ tileWithLoops(RewriterBase &rewriter, linalg::LinalgOp op,
 /// every dimension, reading the trailing dimensions of its source in order
 /// (a minor identity map).
 bool isInBoundsMinorIdentityRead(vector::TransferReadOp read);
+
+/// Whether the index `v` is a multiple of `k`: a constant, or a loop
+/// counter whose start and step are.
+bool isMultipleOf(Value v, int64_t k);
+
+/// Whether `read` needs nothing but its indices (isInBoundsMinorIdentityRead)
+/// and reads an identity-layout memref.
+bool isPlainMemRefRead(vector::TransferReadOp read);
+
+/// The constant global, with an initial value and a static shape, that
+/// `read` (a plain memref read, isPlainMemRefRead) reads through a
+/// memref.get_global; null otherwise.
+memref::GlobalOp getReadConstantGlobal(vector::TransferReadOp read);
 
 /// The module's target features ("+avx2", ...), as qe-annotate-target
 /// records them in `qe.target_features`; nothing when it has not run.

@@ -146,4 +146,39 @@ void checkDotProducts(std::mt19937 &rng, int64_t outer, int64_t channels,
     EXPECT_EQ(unsignedDots, reference) << "output " << f;
   }
 }
+
+// Two rows of four outputs, 0..7 row-major, by blocks of two outputs:
+// block 0 holds outputs 0-1 of both rows, then block 1 outputs 2-3.
+TEST(PackOutputBlocks, BlocksOfOutputsBecomeContiguous) {
+  std::vector<float> w = {0, 1, 2, 3, 4, 5, 6, 7};
+  EXPECT_EQ(packOutputBlocks(w, 2, 4, 2),
+            (std::vector<float>{0, 1, 4, 5, 2, 3, 6, 7}));
+  EXPECT_EQ(packOutputBlocks(w, 2, 4, 1),
+            (std::vector<float>{0, 4, 1, 5, 2, 6, 3, 7}));
+  EXPECT_EQ(packOutputBlocks(w, 2, 4, 4), w);
+}
+
+TEST(PackOutputBlocks, RejectsBlocksThatDoNotDivideAndWrongSizes) {
+  std::vector<float> w = {0, 1, 2, 3, 4, 5, 6, 7};
+  EXPECT_TRUE(packOutputBlocks(w, 2, 4, 3).empty());
+  EXPECT_TRUE(packOutputBlocks(w, 2, 4, 0).empty());
+  EXPECT_TRUE(packOutputBlocks(w, 3, 4, 2).empty());
+}
+
+// A tile that reads block b of rows [r, r + n) from the packed copy sees
+// the same values as from the original filter, for every block and row.
+TEST(PackOutputBlocks, TileReadsMatchTheOriginal) {
+  const int64_t outer = 3 * 3 * 5, outputs = 96, block = 32;
+  std::vector<float> w(outer * outputs);
+  for (size_t i = 0; i < w.size(); ++i)
+    w[i] = float(i) * 0.5f - 7.0f;
+  std::vector<float> packed = packOutputBlocks(w, outer, outputs, block);
+  ASSERT_EQ(packed.size(), w.size());
+  for (int64_t b = 0; b < outputs / block; ++b)
+    for (int64_t o = 0; o < outer; ++o)
+      for (int64_t k = 0; k < block; ++k)
+        ASSERT_EQ(packed[(b * outer + o) * block + k],
+                  w[o * outputs + b * block + k])
+            << "block " << b << " row " << o << " lane " << k;
+}
 } // namespace
