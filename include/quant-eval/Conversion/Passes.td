@@ -137,7 +137,14 @@ def VectorizeContractions : Pass<"qe-vectorize-contractions", "func::FuncOp"> {
        filter at compile time (the layout the decomposition and the
        vectorizer handle), and `depthwise_conv_2d_nhwc_hwcm` with multiplier
        1 to the HWC form;
-    1. tile with `scf.for` loops (sizes per op kind, below);
+    1. tile with `scf.for` loops (sizes per op kind, below), over output
+       positions outermost, except for a float 2-D convolution whose
+       filter is larger than its input (the deep layers of a CNN): its
+       loops run over output-channel blocks outermost, so that each
+       block's weights (stored together by qe-pack-contraction-weights)
+       stay in cache while every output position uses them. That order
+       took f32 ResNet-50 from 41.4 to 39.0 ms here; integer filters,
+       four times smaller, ran 2-8% slower with it and keep the default;
     2. decompose the tiled 2-D convolutions, whose kernel window is now one
        row, into 1-D convolutions;
     3. vectorize them (`vector.contract`, `vector.fma`) and fold the tensor

@@ -625,6 +625,43 @@ std::optional<FusibleConsumer> getFusibleConsumer(linalg::LinalgOp op) {
   return fusible;
 }
 
+/// Whether a 2-D convolution's tile loops should run over output-channel
+/// blocks outermost, the cache-level order for a filter larger than its
+/// input: each block's weights (packed together by
+/// qe-pack-contraction-weights) then stay in cache while every output
+/// position uses them, and the smaller input is what streams past again.
+/// The default order, output positions outermost, keeps the input in
+/// cache and streams the whole filter past every output tile.
+/// On f32 ResNet-50 here this order ran 39.0 ms against 41.4 (layers 3
+/// and 4, up to 9 MiB of filter for 100 KiB of input), and 38.5 with it
+/// for every convolution. Integer filters are four times smaller, and
+/// their dot-product packing keeps whole rows of output channels: the same
+/// rule made int8 MobileNetV2, ResNet-50 and InceptionV3 2-8% slower, so
+/// they keep the default.
+bool sweepsOutputChannelsOutermost(linalg::LinalgOp op) {
+  if (!isa<linalg::Conv2DNhwcHwcfOp>(op))
+    return false;
+  auto input = cast<ShapedType>(op.getDpsInputs()[0].getType());
+  auto filter = cast<ShapedType>(op.getDpsInputs()[1].getType());
+  return isa<FloatType>(filter.getElementType()) && input.hasStaticShape() &&
+         filter.hasStaticShape() &&
+         filter.getNumElements() > input.getNumElements();
+}
+
+/// The order of `op`'s tile loops, outermost first; empty for its own
+/// order.
+SmallVector<int64_t> getTileLoopOrder(linalg::LinalgOp op) {
+  // conv_2d_nhwc_hwcf's loops are (n, oh, ow, f, kh, kw, c).
+  constexpr int64_t outputChannels = 3;
+  if (!sweepsOutputChannelsOutermost(op))
+    return {};
+  SmallVector<int64_t> order = {outputChannels};
+  for (int64_t loop = 0; loop < int64_t(op.getNumLoops()); ++loop)
+    if (loop != outputChannels)
+      order.push_back(loop);
+  return order;
+}
+
 /// What tileConsumerAndFuse made: the consumer's tile, to vectorize, and the
 /// producer's tile inside the same loops (null if it could not be fused).
 struct FusedTiles {
@@ -637,13 +674,17 @@ struct FusedTiles {
 /// requantization, clamp and residual add, and no i32 feature map is
 /// written and read back. `consumer` reads `op`'s result element for
 /// element (getElementwiseConsumer), or a part of it (after linalg::splitOp).
+/// `interchange` orders the consumer's tile loops (empty: its own order).
 FailureOr<FusedTiles> tileConsumerAndFuse(RewriterBase &rewriter,
                                           linalg::LinalgOp op,
                                           linalg::GenericOp consumer,
-                                          ArrayRef<int64_t> sizes) {
+                                          ArrayRef<int64_t> sizes,
+                                          ArrayRef<int64_t> interchange) {
   MLIRContext *ctx = op->getContext();
   scf::SCFTilingOptions tiling;
   tiling.setTileSizes(getAsIndexOpFoldResult(ctx, sizes));
+  if (!interchange.empty())
+    tiling.setInterchange(interchange);
   scf::SCFTileAndFuseOptions options;
   options.setTilingOptions(tiling);
   // Only `op` joins the loops: the consumer's other operands (a residual
@@ -1071,8 +1112,18 @@ struct VectorizeContractionsPass
               loop < 0 || range == 1
                   ? 0
                   : qe::largestDivisorAtMost(range, sizes[loop]));
-        FailureOr<FusedTiles> tiles =
-            tileConsumerAndFuse(rewriter, op, consumer, consumerSizes);
+        // The consumer's loops in the order of the convolution's.
+        SmallVector<int64_t> consumerOrder;
+        for (int64_t loop : getTileLoopOrder(op))
+          for (auto [d, producerLoop] : llvm::enumerate(fusible.producerLoops))
+            if (producerLoop == loop)
+              consumerOrder.push_back(d);
+        if (!consumerOrder.empty())
+          for (auto [d, producerLoop] : llvm::enumerate(fusible.producerLoops))
+            if (producerLoop < 0)
+              consumerOrder.push_back(d);
+        FailureOr<FusedTiles> tiles = tileConsumerAndFuse(
+            rewriter, op, consumer, consumerSizes, consumerOrder);
         if (failed(tiles))
           continue;
         fusedConsumers.push_back(tiles->consumer);
@@ -1169,6 +1220,8 @@ struct VectorizeContractionsPass
         if (std::optional<FusibleConsumer> fusible = getFusibleConsumer(op))
           if (fuseIntoConsumers(op, sizes, *fusible, {fusible->consumer}))
             continue;
+      if (interchange.empty())
+        interchange = getTileLoopOrder(op);
       (void)qe::tileWithLoops(rewriter, op, sizes, interchange);
     }
 

@@ -528,3 +528,85 @@ func.func @fused_split_width(%x: tensor<1x3x19x8xi8>) -> tensor<17x16xi8> {
   } -> tensor<17x16xi8>
   return %q : tensor<17x16xi8>
 }
+
+// -----
+
+// Cache-level order: a float filter larger than its input (16x3x3x8 = 1152
+// values against 4x9x8 = 288) has its tile loops run over output-channel
+// blocks outermost, so that each block's weights stay in cache while all
+// output positions use them; the loop over blocks is the parallel one.
+// CHECK-LABEL: func @output_channels_outermost
+// CHECK: scf.for %[[F:.*]] = %c0 to %c16 step %c8
+// CHECK: scf.for %[[H:.*]] = %c0 to %c2 step %c1
+// CHECK: vector.contract
+// CHECK: vector.transfer_write {{.*}}[%c0, %[[H]], %c0, %[[F]]]
+// CHECK: } {qe.parallel_tile}
+func.func @output_channels_outermost(%x: tensor<1x4x9x8xf32>) -> tensor<1x2x7x16xf32> {
+  %w = arith.constant dense<1.0> : tensor<16x3x3x8xf32>
+  %c0 = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x2x7x16xf32>
+  %init = linalg.fill ins(%c0 : f32) outs(%e : tensor<1x2x7x16xf32>) -> tensor<1x2x7x16xf32>
+  %0 = linalg.conv_2d_nhwc_fhwc {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+         ins(%x, %w : tensor<1x4x9x8xf32>, tensor<16x3x3x8xf32>) outs(%init : tensor<1x2x7x16xf32>) -> tensor<1x2x7x16xf32>
+  return %0 : tensor<1x2x7x16xf32>
+}
+
+// -----
+
+// The same order for a convolution computed inside its consumer: the
+// consumer's loops follow the convolution's.
+// CHECK-LABEL: func @fused_output_channels_outermost
+// CHECK: scf.for %[[F:.*]] = %c0 to %c16 step %c8
+// CHECK: scf.for %[[H:.*]] = %c0 to %c2 step %c1
+// CHECK: vector.contract
+// CHECK: arith.maximumf
+// CHECK: vector.transfer_write {{.*}}[%[[H]], %c0, %[[F]]]
+// CHECK: } {qe.parallel_tile}
+func.func @fused_output_channels_outermost(%x: tensor<1x4x9x8xf32>) -> tensor<2x7x16xf32> {
+  %w = arith.constant dense<1.0> : tensor<16x3x3x8xf32>
+  %c0 = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x2x7x16xf32>
+  %init = linalg.fill ins(%c0 : f32) outs(%e : tensor<1x2x7x16xf32>) -> tensor<1x2x7x16xf32>
+  %acc = linalg.conv_2d_nhwc_fhwc {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+         ins(%x, %w : tensor<1x4x9x8xf32>, tensor<16x3x3x8xf32>) outs(%init : tensor<1x2x7x16xf32>) -> tensor<1x2x7x16xf32>
+  %collapsed = tensor.collapse_shape %acc [[0, 1], [2], [3]] : tensor<1x2x7x16xf32> into tensor<2x7x16xf32>
+  %out = tensor.empty() : tensor<2x7x16xf32>
+  %r = linalg.generic {indexing_maps = [affine_map<(h, w, c) -> (h, w, c)>, affine_map<(h, w, c) -> (h, w, c)>],
+                       iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%collapsed : tensor<2x7x16xf32>) outs(%out : tensor<2x7x16xf32>) {
+  ^bb0(%in: f32, %o: f32):
+    %m = arith.maximumf %in, %c0 : f32
+    linalg.yield %m : f32
+  } -> tensor<2x7x16xf32>
+  return %r : tensor<2x7x16xf32>
+}
+
+// -----
+
+// Output positions stay outermost for a float input larger than the filter
+// (12x9x8 = 864 against 8x3x3x8 = 576), and for integer filters (whose
+// dot-product packing keeps rows of all output channels) of any size.
+// CHECK-LABEL: func @output_positions_outermost
+// CHECK: scf.for %{{.*}} = %c0 to %c10 step %c1
+// CHECK: scf.for %{{.*}} = %c0 to %c3 step %c1
+// CHECK-LABEL: func @int8_output_positions_outermost
+// CHECK: scf.for %{{.*}} = %c0 to %c2 step %c1
+// CHECK: scf.for %{{.*}} = %c0 to %c16 step %c8
+func.func @output_positions_outermost(%x: tensor<1x12x9x8xf32>) -> tensor<1x10x7x8xf32> {
+  %w = arith.constant dense<1.0> : tensor<8x3x3x8xf32>
+  %c0 = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x10x7x8xf32>
+  %init = linalg.fill ins(%c0 : f32) outs(%e : tensor<1x10x7x8xf32>) -> tensor<1x10x7x8xf32>
+  %0 = linalg.conv_2d_nhwc_fhwc {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+         ins(%x, %w : tensor<1x12x9x8xf32>, tensor<8x3x3x8xf32>) outs(%init : tensor<1x10x7x8xf32>) -> tensor<1x10x7x8xf32>
+  return %0 : tensor<1x10x7x8xf32>
+}
+func.func @int8_output_positions_outermost(%x: tensor<1x4x9x8xi8>) -> tensor<1x2x7x16xi32> {
+  %w = arith.constant dense<1> : tensor<16x3x3x8xi8>
+  %c0 = arith.constant 0 : i32
+  %e = tensor.empty() : tensor<1x2x7x16xi32>
+  %init = linalg.fill ins(%c0 : i32) outs(%e : tensor<1x2x7x16xi32>) -> tensor<1x2x7x16xi32>
+  %0 = linalg.conv_2d_nhwc_fhwc {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+         ins(%x, %w : tensor<1x4x9x8xi8>, tensor<16x3x3x8xi8>) outs(%init : tensor<1x2x7x16xi32>) -> tensor<1x2x7x16xi32>
+  return %0 : tensor<1x2x7x16xi32>
+}
