@@ -32,6 +32,7 @@
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/MapVector.h"
+#include "llvm/ADT/SetVector.h"
 
 namespace mlir::qe {
 #define GEN_PASS_DEF_LOWERINT8CONTRACTIONS
@@ -128,26 +129,45 @@ memref::GlobalOp getConstantWeightGlobal(Value weights, int64_t channels,
   return global;
 }
 
+/// How many outputs the packed copy of the filter global [..., C, F] that
+/// `weights` (a tile's [C, Ft] read) comes from keeps together: Ft when the
+/// tile's output index is a multiple of it, so that the tile's weights are
+/// one contiguous run (in HWCF, rows of F outputs put each tile's lines
+/// into a few cache sets; see qe-pack-contraction-weights), else F.
+int64_t getPackedOutputBlock(Value weights, memref::GlobalOp global) {
+  auto read = weights.getDefiningOp<vector::TransferReadOp>();
+  int64_t block = read.getVectorType().getShape().back(),
+          outputs = global.getType().getShape().back();
+  if (block < outputs && outputs % block == 0 &&
+      qe::isMultipleOf(read.getIndices().back(), block))
+    return block;
+  return outputs;
+}
+
 /// A constant filter global [..., C, F] repacked for the dot products
 /// (numerics::packForDotProducts) as [..., ceil(C/g), F*g] in groups of g
-/// channels (bytes for g = 4, i16 for pmaddwd's pairs), and for vpdpbusd the
-/// offset corrections of each run of `block` input channels, [..., C/block,
-/// F] in i32.
+/// channels (bytes for g = 4, i16 for pmaddwd's pairs), or with blocks of
+/// Fb < F outputs (getPackedOutputBlock) as [F/Fb, ..., ceil(C/g), Fb*g];
+/// and for vpdpbusd the offset corrections of each run of `block` input
+/// channels, [..., C/block, F] in i32.
 struct PackedFilter {
   memref::GlobalOp weights;
   memref::GlobalOp corrections;
+  int64_t outputBlock;
 };
+/// Packed filters by original global, input-channel block (the tiles' C)
+/// and output block.
 using PackedFilterMap =
-    llvm::DenseMap<std::pair<Operation *, int64_t>, PackedFilter>;
+    llvm::DenseMap<std::tuple<Operation *, int64_t, int64_t>, PackedFilter>;
 
 /// Creates the packed globals for `global` read in blocks of `block` input
-/// channels, next to it, reusing `packedWeights` when another block size
-/// already packed the same filter; nothing if its values cannot be read.
-std::optional<PackedFilter> createPackedFilter(memref::GlobalOp global,
-                                               int64_t block,
-                                               const DotInstruction &dot,
-                                               memref::GlobalOp packedWeights,
-                                               SymbolTable &symbols) {
+/// channels and `outputBlock` outputs, next to it, reusing `packedWeights`
+/// when another block size already packed the same filter; nothing if its
+/// values cannot be read.
+std::optional<PackedFilter>
+createPackedFilter(memref::GlobalOp global, int64_t block, int64_t outputBlock,
+                   const DotInstruction &dot, memref::GlobalOp packedWeights,
+                   SymbolTable &symbols) {
   std::optional<std::vector<int8_t>> values =
       qe::getInt8sFromAttr(*global.getInitialValue());
   MemRefType type = global.getType();
@@ -174,14 +194,21 @@ std::optional<PackedFilter> createPackedFilter(memref::GlobalOp global,
     symbols.insert(newGlobal); // renames on a clash
     return newGlobal;
   };
-  PackedFilter packed{packedWeights, {}};
+  PackedFilter packed{packedWeights, {}, outputBlock};
   if (!packed.weights) {
-    int64_t group = dot.group;
+    int64_t group = dot.group, groups = (channels + group - 1) / group;
     SmallVector<int64_t> packedShape(shape.drop_back(2));
-    packedShape.append({(channels + group - 1) / group, outputs * group});
+    packedShape.append({groups, outputs * group});
     std::vector<int8_t> bytes = quant_eval::numerics::packForDotProducts(
         *values, outer, channels, outputs, group);
     std::string suffix = ("_dot" + Twine(group)).str();
+    if (outputBlock < outputs) {
+      bytes = quant_eval::numerics::packOutputBlocks(
+          bytes, outer * groups, outputs * group, outputBlock * group);
+      packedShape.back() = outputBlock * group;
+      packedShape.insert(packedShape.begin(), outputs / outputBlock);
+      suffix += ("_blocks" + Twine(outputBlock)).str();
+    }
     if (group == 4) {
       packed.weights = makeGlobal(suffix, packedShape, IntegerType::get(ctx, 8),
                                   ArrayRef<int8_t>(bytes));
@@ -384,14 +411,18 @@ struct ContractionToDot : OpRewritePattern<vector::ContractionOp> {
         getConstantWeightGlobal(rhsExt.getIn(), channels, g);
     std::optional<PackedFilter> packed;
     if (weightGlobal) {
-      auto it = packedFilters.find({weightGlobal.getOperation(), channels});
+      auto it = packedFilters.find(
+          {weightGlobal.getOperation(), channels,
+           getPackedOutputBlock(rhsExt.getIn(), weightGlobal)});
       if (it != packedFilters.end())
         packed = it->second;
     }
-    SmallVector<Value> packedIndices;
+    // The read's indices [..., c, f], and those of the packed weights.
+    SmallVector<Value> packedIndices, weightIndices;
     Value packedBase, correctionBase;
-    // Channel and output indices into the packed filter: c / g and f * g,
-    // exact as c is a multiple of `channels`, itself of g.
+    // Channel and output indices into the packed filter: c / g and f * g
+    // (in blocks of outputs: block f / Fb, and 0 in it), exact as c is a
+    // multiple of `channels`, itself of g, and f one of Fb.
     Value channelGroups, outputOffset;
     if (packed) {
       auto rhsRead = rhsExt.getIn().getDefiningOp<vector::TransferReadOp>();
@@ -406,8 +437,18 @@ struct ContractionToDot : OpRewritePattern<vector::ContractionOp> {
                            rhsRead.getIndices().end());
       channelGroups = arith::DivUIOp::create(
           rewriter, loc, packedIndices[packedIndices.size() - 2], index(g));
-      outputOffset =
-          arith::MulIOp::create(rewriter, loc, packedIndices.back(), index(g));
+      weightIndices = packedIndices;
+      int64_t outputs = rhsRead.getBase().getType().getShape().back();
+      if (packed->outputBlock < outputs) {
+        weightIndices.insert(
+            weightIndices.begin(),
+            arith::DivUIOp::create(rewriter, loc, packedIndices.back(),
+                                   index(packed->outputBlock)));
+        outputOffset = index(0);
+      } else {
+        outputOffset = arith::MulIOp::create(rewriter, loc,
+                                             packedIndices.back(), index(g));
+      }
     }
     SmallVector<Value> weightRows;
     if (!packed) {
@@ -420,7 +461,7 @@ struct ContractionToDot : OpRewritePattern<vector::ContractionOp> {
     }
     auto weights = [&](int64_t group, const Block &b) -> Value {
       if (packed) {
-        SmallVector<Value> at(packedIndices);
+        SmallVector<Value> at(weightIndices);
         at[at.size() - 2] = offset(channelGroups, group);
         at.back() = offset(outputOffset, g * b.offset);
         return vector::LoadOp::create(rewriter, loc, b.operandType, packedBase,
@@ -543,9 +584,10 @@ struct LowerInt8ContractionsPass
     // channel block; the contractions then load from the packed copies.
     SymbolTable symbols(module);
     PackedFilterMap packedFilters;
-    // Each filter's packed weights, whatever the channel blocks its tiles
-    // read (those only change the offset corrections).
-    llvm::MapVector<Operation *, memref::GlobalOp> packedWeights;
+    // Each filter's packed weights by output block, whatever the channel
+    // blocks its tiles read (those only change the offset corrections).
+    llvm::MapVector<std::pair<Operation *, int64_t>, memref::GlobalOp>
+        packedWeights;
     module.walk([&](vector::ContractionOp op) {
       auto operands = matchInt8Contraction(op, *dot);
       if (!operands)
@@ -554,13 +596,18 @@ struct LowerInt8ContractionsPass
           cast<VectorType>(operands->first.getIn().getType()).getShape().back();
       memref::GlobalOp global = getConstantWeightGlobal(
           operands->second.getIn(), channels, dot->group);
-      if (!global || packedFilters.count({global.getOperation(), channels}))
+      if (!global)
+        return;
+      int64_t outputBlock =
+          getPackedOutputBlock(operands->second.getIn(), global);
+      if (packedFilters.count({global.getOperation(), channels, outputBlock}))
         return;
       if (std::optional<PackedFilter> packed = createPackedFilter(
-              global, channels, *dot,
-              packedWeights.lookup(global.getOperation()), symbols)) {
-        packedFilters[{global.getOperation(), channels}] = *packed;
-        packedWeights[global.getOperation()] = packed->weights;
+              global, channels, outputBlock, *dot,
+              packedWeights.lookup({global.getOperation(), outputBlock}),
+              symbols)) {
+        packedFilters[{global.getOperation(), channels, outputBlock}] = *packed;
+        packedWeights[{global.getOperation(), outputBlock}] = packed->weights;
       }
     });
 
@@ -570,7 +617,10 @@ struct LowerInt8ContractionsPass
       return signalPassFailure();
     // The original filters, once only the packed copies are read, would
     // double the model's weights in the binary.
-    for (auto [original, packed] : packedWeights)
+    llvm::SetVector<Operation *> originals;
+    for (auto [key, packed] : packedWeights)
+      originals.insert(key.first);
+    for (Operation *original : originals)
       if (SymbolTable::symbolKnownUseEmpty(original, module))
         symbols.erase(original);
   }

@@ -633,11 +633,11 @@ std::optional<FusibleConsumer> getFusibleConsumer(linalg::LinalgOp op) {
 /// The default order, output positions outermost, keeps the input in
 /// cache and streams the whole filter past every output tile.
 /// On f32 ResNet-50 here this order ran 39.0 ms against 41.4 (layers 3
-/// and 4, up to 9 MiB of filter for 100 KiB of input), and 38.5 with it
-/// for every convolution. Integer filters are four times smaller, and
-/// their dot-product packing keeps whole rows of output channels: the same
-/// rule made int8 MobileNetV2, ResNet-50 and InceptionV3 2-8% slower, so
-/// they keep the default.
+/// and 4, up to 9 MiB of filter for 100 KiB of input); with it for every
+/// convolution, 38.5-39.0 (no better). Integer filters are four times smaller:
+/// the same rule gained nothing on int8 ResNet-50 (12.4 against 12.1 ms) and
+/// was within noise on MobileNetV2 and InceptionV3, so they keep the
+/// default.
 bool sweepsOutputChannelsOutermost(linalg::LinalgOp op) {
   if (!isa<linalg::Conv2DNhwcHwcfOp>(op))
     return false;

@@ -333,3 +333,60 @@ module attributes {llvm.target_triple = "aarch64-linux-gnu", qe.target_features 
     return %0 : vector<8xi32>
   }
 }
+
+// -----
+
+// A tile of 4 of the filter's 8 outputs, at an output index stepping by 4:
+// the packed copy keeps each block of 4 outputs together, [2 blocks, 1,
+// 2 groups, 4 x 4 bytes], and the load takes block f / 4. w[c][f] =
+// 16c + f, so each output's group bytes are f, 16 + f, 32 + f, 48 + f
+// (group 0) and 64 + f ... 112 + f (group 1): block 0 holds outputs 0-3 of
+// both groups, then block 1 outputs 4-7. The offsets stay [..., F]:
+// 128 * (16 * 28 + 8f) = 0xE000 + 0x400 f.
+// VNNI: memref.global "private" constant @blockfilter_dot4_blocks4 : memref<2x1x2x16xi8> = dense_resource<[[BW:.*]]> {alignment = 64 : i64}
+// VNNI: memref.global "private" constant @blockfilter_dot4_offsets8 : memref<1x1x8xi32> = dense_resource<[[BO:.*]]> {alignment = 64 : i64}
+// VNNI-LABEL: func @packed_output_blocks
+// VNNI: scf.for %[[F:.*]] = %c0 to %c8 step %c4
+// VNNI-DAG: %[[P:.*]] = memref.get_global @blockfilter_dot4_blocks4
+// VNNI-DAG: %[[OFF:.*]] = memref.get_global @blockfilter_dot4_offsets8
+// VNNI-DAG: %[[B:.*]] = arith.divui %[[F]], %c4
+// VNNI-DAG: vector.load %[[OFF]][%c0{{.*}}, %c0{{.*}}, %[[F]]] : memref<1x1x8xi32>, vector<4xi32>
+// VNNI: vector.load %[[P]][%[[B]], %c0{{.*}}, %c0{{.*}}, %c0{{.*}}] : memref<2x1x2x16xi8>, vector<16xi8>
+// VNNI: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.128"
+// VNNI: vector.load %[[P]][%[[B]], %c0{{.*}}, %c1{{.*}}, %c0{{.*}}] : memref<2x1x2x16xi8>, vector<16xi8>
+// VNNI: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.128"
+// VNNI-NOT: vector.shuffle
+// VNNI: [[BW]]: "0x01000000{{00102030011121310212223203132333}}{{40506070415161714252627243536373}}{{04142434051525350616263607172737}}{{44546474455565754656667647576777}}"
+// VNNI: [[BO]]: "0x04000000{{00E0000000E4000000E8000000EC0000}}{{00F0000000F4000000F8000000FC0000}}"
+// Pairs in i16: [2 blocks, 1, 4 pairs, 4 x 2], output 0's first pair 0, 16.
+// PAIRS: memref.global "private" constant @blockfilter_dot2_blocks4 : memref<2x1x4x8xi16> = dense_resource<[[BP:.*]]> {alignment = 64 : i64}
+// PAIRS-LABEL: func @packed_output_blocks
+// PAIRS: %[[B:.*]] = arith.divui %{{.*}}, %c4
+// PAIRS: vector.load %{{.*}}[%[[B]], %c0{{.*}}, %c0{{.*}}, %c0{{.*}}] : memref<2x1x4x8xi16>, vector<8xi16>
+// PAIRS: [[BP]]: "0x02000000{{0000100001001100020012000300130020003000}}
+
+memref.global "private" constant @blockfilter : memref<1x8x8xi8> = dense<[[
+  [0, 1, 2, 3, 4, 5, 6, 7], [16, 17, 18, 19, 20, 21, 22, 23],
+  [32, 33, 34, 35, 36, 37, 38, 39], [48, 49, 50, 51, 52, 53, 54, 55],
+  [64, 65, 66, 67, 68, 69, 70, 71], [80, 81, 82, 83, 84, 85, 86, 87],
+  [96, 97, 98, 99, 100, 101, 102, 103], [112, 113, 114, 115, 116, 117, 118, 119]]]> {alignment = 64 : i64}
+
+func.func @packed_output_blocks(%in: memref<1x8xi8>, %out: memref<8xi32>) {
+  %c0 = arith.constant 0 : index
+  %c4 = arith.constant 4 : index
+  %c8 = arith.constant 8 : index
+  %c0_i8 = arith.constant 0 : i8
+  %zero = arith.constant dense<0> : vector<4xi32>
+  %g = memref.get_global @blockfilter : memref<1x8x8xi8>
+  scf.for %f = %c0 to %c8 step %c4 {
+    %x = vector.transfer_read %in[%c0, %c0], %c0_i8 {in_bounds = [true]} : memref<1x8xi8>, vector<8xi8>
+    %w = vector.transfer_read %g[%c0, %c0, %f], %c0_i8 {in_bounds = [true, true]} : memref<1x8x8xi8>, vector<8x4xi8>
+    %xe = arith.extsi %x : vector<8xi8> to vector<8xi32>
+    %we = arith.extsi %w : vector<8x4xi8> to vector<8x4xi32>
+    %0 = vector.contract {indexing_maps = [affine_map<(f, c) -> (c)>, affine_map<(f, c) -> (c, f)>, affine_map<(f, c) -> (f)>],
+                          iterator_types = ["parallel", "reduction"], kind = #vector.kind<add>}
+         %xe, %we, %zero : vector<8xi32>, vector<8x4xi32> into vector<4xi32>
+    vector.transfer_write %0, %out[%f] {in_bounds = [true]} : vector<4xi32>, memref<8xi32>
+  }
+  return
+}
