@@ -404,7 +404,8 @@ def PackContractionWeights
     `[F / Ft, ..., C, Ft]` (numerics::packOutputBlocks): the weights of one
     block of `Ft` outputs, for every tap and input channel, are one
     contiguous run, and each read becomes `%packed[f / Ft, ..., c, 0]`.
-    It applies to floating-point contractions whose right-hand side is an
+    It applies to f32 contractions (f16 and bf16 weights are f32 by then,
+    qe-fold-constant-casts) whose right-hand side is an
     unmasked in-bounds read of the global's two trailing dimensions with
     fewer output channels than `F`, at an output index that is a multiple
     of `Ft` (a constant or a tile loop counter with such a start and step).
