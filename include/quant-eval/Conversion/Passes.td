@@ -179,9 +179,11 @@ def VectorizeContractions : Pass<"qe-vectorize-contractions", "func::FuncOp"> {
 
     A tile size is lowered to the largest divisor of its loop range, so that
     every tile is static; on the output-channel (vector lane) dimension it
-    prefers a multiple of the register width. Ops it cannot handle (dynamic
-    shapes, other kinds, i48 accumulators) are left as they are and lower to
-    loops. The default tiles depend on the target's vector width, read from
+    prefers a multiple of the register width, else one half or quarter
+    register (24 channels tile by 8 with AVX-512: as 24-lane vectors they
+    became element shuffles through the stack). Ops it cannot handle
+    (dynamic shapes, other kinds, i48 accumulators) are left as they are
+    and lower to loops. The default tiles depend on the target's vector width, read from
     `qe.target_features` (qe-annotate-target): with AVX-512, convolutions
     tile as 7 output columns x 32 channels x 16 input channels (14 zmm
     accumulators); otherwise as measured on AVX2/FMA, 8 x 8 x 8, since

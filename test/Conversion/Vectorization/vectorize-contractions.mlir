@@ -610,3 +610,28 @@ func.func @int8_output_positions_outermost(%x: tensor<1x4x9x8xi8>) -> tensor<1x2
          ins(%x, %w : tensor<1x4x9x8xi8>, tensor<16x3x3x8xi8>) outs(%init : tensor<1x2x7x16xi32>) -> tensor<1x2x7x16xi32>
   return %0 : tensor<1x2x7x16xi32>
 }
+
+// -----
+
+// With AVX-512 (16 lanes), 48 output channels tile by 16 (a multiple of
+// the register width divides them); 24 by 8, one half register, rather
+// than as 24-lane vectors that LLVM splits element by element.
+// CHECK-LABEL: func @lanes_whole_register
+// CHECK: vector.contract {{.*}} : vector<1x7x16xf32>, vector<16x16xf32> into vector<1x7x16xf32>
+// CHECK-LABEL: func @lanes_half_register
+// CHECK: vector.contract {{.*}} : vector<1x7x16xf32>, vector<16x8xf32> into vector<1x7x8xf32>
+// CHECK-NOT: vector<16x24xf32>
+module attributes {llvm.target_triple = "x86_64-unknown-linux-gnu", qe.target_features = "+avx,+avx2,+avx512f,+fma,+sse2"} {
+  func.func @lanes_whole_register(%x: tensor<1x4x7x16xf32>, %init: tensor<1x4x7x48xf32>) -> tensor<1x4x7x48xf32> {
+    %w = arith.constant dense<1.0> : tensor<1x1x16x48xf32>
+    %0 = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+           ins(%x, %w : tensor<1x4x7x16xf32>, tensor<1x1x16x48xf32>) outs(%init : tensor<1x4x7x48xf32>) -> tensor<1x4x7x48xf32>
+    return %0 : tensor<1x4x7x48xf32>
+  }
+  func.func @lanes_half_register(%x: tensor<1x4x7x16xf32>, %init: tensor<1x4x7x24xf32>) -> tensor<1x4x7x24xf32> {
+    %w = arith.constant dense<1.0> : tensor<1x1x16x24xf32>
+    %0 = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+           ins(%x, %w : tensor<1x4x7x16xf32>, tensor<1x1x16x24xf32>) outs(%init : tensor<1x4x7x24xf32>) -> tensor<1x4x7x24xf32>
+    return %0 : tensor<1x4x7x24xf32>
+  }
+}
