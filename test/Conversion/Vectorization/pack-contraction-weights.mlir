@@ -38,9 +38,9 @@ func.func @packed(%x: memref<3x2xf32>, %out: memref<3x4xf32>) {
 
 // -----
 
-// A 4-D filter [1, 1, 2, 4] read at a constant output index: the block
-// becomes the leading index (4 / 2 = 2 would be out of range; 2 / 2 = 1).
-// Two tile widths read the same filter: each gets its copy.
+// A 4-D filter [1, 1, 2, 4] read at constant output indices by two tile
+// widths: each width gets its copy, and the block is the leading index
+// (output 2 in blocks of 2: block 1; output 3 in blocks of 1: block 3).
 // CHECK-NOT: memref.global "private" constant @filter4 :
 // CHECK-DAG: memref.global "private" constant @filter4_blocks2 : memref<2x1x1x2x2xf32>
 // CHECK-DAG: memref.global "private" constant @filter4_blocks1 : memref<4x1x1x2x1xf32>
