@@ -135,13 +135,9 @@ memref::GlobalOp getConstantWeightGlobal(Value weights, int64_t channels,
 /// one contiguous run (in HWCF, rows of F outputs put each tile's lines
 /// into a few cache sets; see qe-pack-contraction-weights), else F.
 int64_t getPackedOutputBlock(Value weights, memref::GlobalOp global) {
-  auto read = weights.getDefiningOp<vector::TransferReadOp>();
-  int64_t block = read.getVectorType().getShape().back(),
-          outputs = global.getType().getShape().back();
-  if (block < outputs && outputs % block == 0 &&
-      qe::isMultipleOf(read.getIndices().back(), block))
-    return block;
-  return outputs;
+  return qe::getPackableOutputBlock(
+             weights.getDefiningOp<vector::TransferReadOp>())
+      .value_or(global.getType().getShape().back());
 }
 
 /// A constant filter global [..., C, F] repacked for the dot products
@@ -178,21 +174,12 @@ createPackedFilter(memref::GlobalOp global, int64_t block, int64_t outputBlock,
       int64_t(values->size()) != type.getNumElements())
     return std::nullopt;
   int64_t outer = type.getNumElements() / (channels * outputs);
-  OpBuilder builder(global);
   MLIRContext *ctx = global.getContext();
   auto makeGlobal = [&](StringRef suffix, ArrayRef<int64_t> newShape,
                         Type elementType, auto data) {
-    auto tensorType = RankedTensorType::get(newShape, elementType);
-    auto attr = DenseResourceElementsAttr::get(
-        tensorType, "qe_dot_weights",
-        HeapAsmResourceBlob::allocateAndCopyInferAlign(data));
-    auto newGlobal = memref::GlobalOp::create(
-        builder, global.getLoc(), (global.getSymName() + suffix).str(),
-        builder.getStringAttr("private"),
-        MemRefType::get(newShape, elementType), attr, /*constant=*/true,
-        builder.getI64IntegerAttr(64));
-    symbols.insert(newGlobal); // renames on a clash
-    return newGlobal;
+    return qe::createConstantGlobalBeside(
+        global, suffix, newShape, elementType, "qe_dot_weights",
+        HeapAsmResourceBlob::allocateAndCopyInferAlign(data), symbols);
   };
   PackedFilter packed{packedWeights, {}, outputBlock};
   if (!packed.weights) {

@@ -18,7 +18,6 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
-#include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/SymbolTable.h"
 #include "llvm/ADT/MapVector.h"
 #include "llvm/ADT/SetVector.h"
@@ -39,15 +38,10 @@ namespace {
 std::optional<int64_t> getOutputBlock(vector::TransferReadOp read,
                                       memref::GlobalOp global) {
   VectorType vectorType = read.getVectorType();
-  MemRefType type = global.getType();
   if (vectorType.getRank() != 2 || vectorType.isScalable() ||
-      type.getRank() < 2 || !vectorType.getElementType().isF32())
+      global.getType().getRank() < 2 || !vectorType.getElementType().isF32())
     return std::nullopt;
-  int64_t block = vectorType.getDimSize(1), outputs = type.getShape().back();
-  if (block >= outputs || outputs % block != 0 ||
-      !qe::isMultipleOf(read.getIndices().back(), block))
-    return std::nullopt;
-  return block;
+  return qe::getPackableOutputBlock(read);
 }
 
 /// A new constant global next to `global`, holding its values packed by
@@ -68,20 +62,11 @@ memref::GlobalOp createPackedGlobal(memref::GlobalOp global, int64_t block,
   SmallVector<int64_t> shape = {outputs / block};
   llvm::append_range(shape, type.getShape().drop_back());
   shape.push_back(block);
-  auto tensorType = RankedTensorType::get(shape, type.getElementType());
-  OpBuilder builder(global);
-  auto packedGlobal = memref::GlobalOp::create(
-      builder, global.getLoc(),
-      (global.getSymName() + "_blocks" + Twine(block)).str(),
-      builder.getStringAttr("private"),
-      MemRefType::get(shape, type.getElementType()),
-      DenseResourceElementsAttr::get(
-          tensorType, "qe_packed_weights",
-          HeapAsmResourceBlob::allocateAndCopyInferAlign(
-              ArrayRef<float>(packed))),
-      /*constant=*/true, builder.getI64IntegerAttr(64));
-  symbols.insert(packedGlobal); // renames on a clash
-  return packedGlobal;
+  return qe::createConstantGlobalBeside(
+      global, "_blocks" + Twine(block), shape, type.getElementType(),
+      "qe_packed_weights",
+      HeapAsmResourceBlob::allocateAndCopyInferAlign(ArrayRef<float>(packed)),
+      symbols);
 }
 
 /// `read` from `packed` instead: `%packed[f / Ft, ..., c, 0]`.
@@ -130,16 +115,17 @@ struct PackContractionWeightsPass
       if (copy)
         reads[read] = copy;
     });
-    llvm::SetVector<Operation *> originals;
     for (auto [op, copy] : reads) {
       auto read = cast<vector::TransferReadOp>(op);
       auto getGlobal = read.getBase().getDefiningOp<memref::GetGlobalOp>();
-      originals.insert(SymbolTable::lookupNearestSymbolFrom(
-          getGlobal, getGlobal.getNameAttr()));
       readFromPackedGlobal(read, copy);
       if (getGlobal->use_empty())
         getGlobal->erase();
     }
+    llvm::SetVector<Operation *> originals;
+    for (auto &[key, copy] : packed)
+      if (copy)
+        originals.insert(key.first);
     // The original filters, once only the packed copies are read, would
     // double the model's weights in the binary.
     for (Operation *original : originals)

@@ -9,6 +9,7 @@
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/Matchers.h"
 
@@ -111,6 +112,36 @@ memref::GlobalOp mlir::qe::getReadConstantGlobal(vector::TransferReadOp read) {
       !global.getType().hasStaticShape())
     return {};
   return global;
+}
+
+std::optional<int64_t>
+mlir::qe::getPackableOutputBlock(vector::TransferReadOp read) {
+  auto type = dyn_cast<MemRefType>(read.getBase().getType());
+  VectorType vectorType = read.getVectorType();
+  if (!type || !type.hasStaticShape() || type.getRank() < 1 ||
+      vectorType.getRank() < 1)
+    return std::nullopt;
+  int64_t block = vectorType.getShape().back(),
+          outputs = type.getShape().back();
+  if (block >= outputs || outputs % block != 0 ||
+      !isMultipleOf(read.getIndices().back(), block))
+    return std::nullopt;
+  return block;
+}
+
+memref::GlobalOp mlir::qe::createConstantGlobalBeside(
+    memref::GlobalOp global, const Twine &suffix, ArrayRef<int64_t> shape,
+    Type elementType, StringRef blobName, AsmResourceBlob blob,
+    SymbolTable &symbols) {
+  OpBuilder builder(global);
+  auto newGlobal = memref::GlobalOp::create(
+      builder, global.getLoc(), (global.getSymName() + suffix).str(),
+      builder.getStringAttr("private"), MemRefType::get(shape, elementType),
+      DenseResourceElementsAttr::get(RankedTensorType::get(shape, elementType),
+                                     blobName, std::move(blob)),
+      /*constant=*/true, builder.getI64IntegerAttr(64));
+  symbols.insert(newGlobal); // renames on a clash
+  return newGlobal;
 }
 
 bool mlir::qe::vectorizeInPlace(RewriterBase &rewriter, linalg::LinalgOp op,

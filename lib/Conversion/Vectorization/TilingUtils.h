@@ -7,7 +7,9 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/AsmState.h"
 #include "mlir/IR/PatternMatch.h"
+#include "mlir/IR/SymbolTable.h"
 
 #include <cstdint>
 #include <optional>
@@ -62,6 +64,21 @@ bool isPlainMemRefRead(vector::TransferReadOp read);
 /// `read` (a plain memref read, isPlainMemRefRead) reads through a
 /// memref.get_global; null otherwise.
 memref::GlobalOp getReadConstantGlobal(vector::TransferReadOp read);
+
+/// The output block Ft of `read`, a tile's weights [..., Ct, Ft] from a
+/// filter [..., C, F], when a copy of the filter packed by blocks of Ft
+/// outputs can serve it: Ft < F divides F and the read's output index is a
+/// multiple of Ft (isMultipleOf); nothing otherwise.
+std::optional<int64_t> getPackableOutputBlock(vector::TransferReadOp read);
+
+/// A private constant global named after `global` plus `suffix`, holding
+/// `blob` as `shape` x `elementType` (its resource named `blobName`),
+/// 64-byte aligned, inserted next to `global` and renamed on a clash.
+memref::GlobalOp
+createConstantGlobalBeside(memref::GlobalOp global, const Twine &suffix,
+                           ArrayRef<int64_t> shape, Type elementType,
+                           StringRef blobName, AsmResourceBlob blob,
+                           SymbolTable &symbols);
 
 /// The module's target features ("+avx2", ...), as qe-annotate-target
 /// records them in `qe.target_features`; nothing when it has not run.

@@ -1117,6 +1117,16 @@ struct VectorizeContractionsPass
            llvm::zip(reductionSizes, op.getIteratorTypesArray()))
         if (kind == utils::IteratorType::parallel)
           size = 0;
+      // The consumer's loops in the order of the convolution's.
+      SmallVector<int64_t> consumerOrder;
+      for (int64_t loop : getTileLoopOrder(op))
+        for (auto [d, producerLoop] : llvm::enumerate(fusible.producerLoops))
+          if (producerLoop == loop)
+            consumerOrder.push_back(d);
+      if (!consumerOrder.empty())
+        for (auto [d, producerLoop] : llvm::enumerate(fusible.producerLoops))
+          if (producerLoop < 0)
+            consumerOrder.push_back(d);
       for (linalg::GenericOp consumer : consumers) {
         SmallVector<int64_t> consumerSizes;
         for (auto [loop, range] :
@@ -1125,16 +1135,6 @@ struct VectorizeContractionsPass
               loop < 0 || range == 1
                   ? 0
                   : qe::largestDivisorAtMost(range, sizes[loop]));
-        // The consumer's loops in the order of the convolution's.
-        SmallVector<int64_t> consumerOrder;
-        for (int64_t loop : getTileLoopOrder(op))
-          for (auto [d, producerLoop] : llvm::enumerate(fusible.producerLoops))
-            if (producerLoop == loop)
-              consumerOrder.push_back(d);
-        if (!consumerOrder.empty())
-          for (auto [d, producerLoop] : llvm::enumerate(fusible.producerLoops))
-            if (producerLoop < 0)
-              consumerOrder.push_back(d);
         FailureOr<FusedTiles> tiles = tileConsumerAndFuse(
             rewriter, op, consumer, consumerSizes, consumerOrder);
         if (failed(tiles))
